@@ -144,11 +144,13 @@ class Result(BaseModel):
     template: Optional[Literal["2019", "2021", "legacy"]] = None
     tables: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
 
+    content_hash: Optional[str] = None  # sha256 of the input bytes: the stable document id
     status: Status = Status.needs_review
     reason: Optional[str] = None  # one line, for not_a_report / error / review
     cells: dict[str, Cell] = Field(default_factory=dict)  # flat key -> provenance
     checks: list[CheckResult] = Field(default_factory=list)
     sections: list[SectionInfo] = Field(default_factory=list)
+    narrative: dict[str, Number] = Field(default_factory=dict)  # figures stated in the prose
     unverified_sections: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     ingest: IngestInfo = Field(default_factory=IngestInfo)

@@ -1,0 +1,227 @@
+"""Normalisation: one text for matching, one value per cell.
+
+Two jobs, both pure:
+
+* ``normalise_text`` maps a report to the text the parser reads: full-width
+  ASCII to half-width, traditional to simplified characters. Every mapping is
+  one character for one character, so a span in the normalised text is the
+  same span in the original, and the raw printed text is always recoverable
+  for provenance.
+* ``parse_cell`` turns one printed cell into a value by the rules of
+  template.md (units, notes, signed changes, dashes, 无) and repairs OCR
+  confusions only where the cell is clearly numeric, saying what it fixed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Optional, Union
+
+Number = Union[int, float]
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH.update(
+    {
+        0x3000: 0x20,  # ideographic space
+        0x00A0: 0x20,  # no-break space
+        0x2002: 0x20,
+        0x2003: 0x20,
+        0x2009: 0x20,
+        0x200B: 0x20,  # zero-width space: keep the length, drop the meaning
+        0xFEFF: 0x20,  # BOM inside the text
+        0x3001: 0x3001,  # 、 stays
+        0x2014: 0x2014,
+        0xFF0E: 0x2E,
+        0x3002: 0x3002,
+        0x201C: 0x22,  # “ ”
+        0x201D: 0x22,
+        0x3014: 0x28,  # 〔 〕 as brackets
+        0x3015: 0x29,
+    }
+)
+# Digits OCR and typists confuse, in a cell that is otherwise a number.
+_OCR_DIGITS = {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1", "|": "1", "!": "1",
+               "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9", "q": "9", "G": "6", "b": "6"}
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    try:
+        import opencc
+
+        return opencc.OpenCC("t2s")
+    except Exception:  # pragma: no cover - opencc is a dependency; degrade to no conversion
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _simplify_char(ch: str) -> str:
+    conv = _t2s()
+    if conv is None:
+        return ch
+    out = conv.convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified, keeping the length (one char for one char)."""
+    conv = _t2s()
+    if conv is None or not text:
+        return text
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    return "".join(_simplify_char(c) if ord(c) > 0x2E80 else c for c in text)
+
+
+def to_halfwidth(text: str) -> str:
+    return text.translate(_FULLWIDTH)
+
+
+def normalise_line(line: str) -> str:
+    """The matching form of one line (same length as the input)."""
+    return to_simplified(to_halfwidth(line))
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    original: list[str]  # lines as printed
+    lines: list[str]  # lines for matching, same lengths
+    offsets: list[int]  # character offset of each line's start in the joined text
+
+    def span(self, line_index: int, start: int, end: int) -> tuple[int, int]:
+        base = self.offsets[line_index]
+        return (base + start, base + end)
+
+
+def normalise_text(text: str) -> NormalisedText:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    original = text.split("\n")
+    lines = [normalise_line(l) for l in original]
+    offsets, pos = [], 0
+    for l in original:
+        offsets.append(pos)
+        pos += len(l) + 1
+    return NormalisedText(original, lines, offsets)
+
+
+# --- cells -----------------------------------------------------------------
+
+_DASHES = {"", "/", "／", "-", "--", "—", "——", "–", "－", "―", "一", "─", "━", "\\", "、", "·", ".", "_", "…"}
+_NUM = r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?"
+_NUM_RE = re.compile(_NUM)
+_NOTE_RE = re.compile(r"[(（\[].*$")
+_CHANGE_RE = re.compile(r"(增加|新增|增|减少|减|下降|上升|\+|-)\s*(\d+(?:\.\d+)?)")
+
+
+@dataclass(frozen=True)
+class ParsedCell:
+    """A cell's reading. ``kind`` is number | blank | zero_word | text | unreadable."""
+
+    kind: str
+    value: Optional[Number] = None
+    repaired: Optional[str] = None
+
+    @property
+    def is_value(self) -> bool:
+        return self.kind in ("number", "blank", "zero_word")
+
+
+def _to_number(s: str, decimal: bool) -> Optional[Number]:
+    s = s.replace(",", "")
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        return None
+    if decimal:
+        f = float(d)
+        return int(f) if f.is_integer() and "." not in s else f
+    if d == d.to_integral_value():
+        return int(d)
+    return float(d)
+
+
+def _repair_ocr(s: str) -> Optional[tuple[str, str]]:
+    """Swap look-alike letters for digits when the rest is digits."""
+    if not s or not any(ch in _OCR_DIGITS for ch in s):
+        return None
+    fixed = "".join(_OCR_DIGITS.get(ch, ch) for ch in s)
+    if re.fullmatch(r"\d+(?:\.\d+)?", fixed) and (any(ch.isdigit() for ch in s) or len(s) == 1):
+        swaps = ",".join(sorted({f"{ch}→{_OCR_DIGITS[ch]}" for ch in s if ch in _OCR_DIGITS}))
+        return fixed, swaps
+    return None
+
+
+def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = True) -> ParsedCell:
+    """Read one printed cell by the value rules of template.md."""
+    if raw is None:
+        return ParsedCell("blank")
+    s = to_halfwidth(raw).strip()
+    s = re.sub(r"\s+", " ", s)
+    if s in _DASHES or re.fullmatch(r"[-—–/\\_.·\s]+", s):
+        return ParsedCell("blank")
+    if s in ("无", "無", "没有"):
+        return ParsedCell("zero_word", 0)
+    decimal = column in ("amount", "fees_collected")
+    signed = column == "change"
+
+    # notes in brackets keep only the headline figure: 22（其中修订16件）→ 22
+    head = _NOTE_RE.sub("", s).strip() or s
+
+    if signed:
+        m = _CHANGE_RE.search(head)
+        if m and not re.match(r"^[+-]?\d", head.replace(" ", "")):
+            word, num = m.group(1), m.group(2)
+            v = _to_number(num, False)
+            if v is not None:
+                return ParsedCell("number", -v if word in ("减少", "减", "下降", "-") else v)
+        if re.fullmatch(r"[+-]?\d+(\.\d+)?\s*%", head):
+            v = _to_number(head.rstrip("% ").strip(), False)
+            return ParsedCell("number", v)
+
+    compact = head.replace(" ", "")
+    split_note = f"joined split number {head!r}" if re.search(r"[\d.] +[\d.]", head) else None
+    # a clean number, possibly with a unit: 27个, 156次, 30183.96万元, 493.5万, 4935000元
+    m = re.fullmatch(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?", compact)
+    if m:
+        v = _to_number(m.group(1), decimal)
+        unit = m.group(2)
+        if v is not None and decimal and unit in ("元",):
+            v = float(Decimal(str(v)) / Decimal(10000))
+        elif v is not None and decimal and unit in ("亿元", "亿"):
+            v = float(Decimal(str(v)) * Decimal(10000))
+        if v is not None and decimal and isinstance(v, float) and v.is_integer() and "." not in m.group(1):
+            v = int(v)
+        return ParsedCell("number", v, repaired=split_note)
+
+    if allow_repair:
+        rep = _repair_ocr(compact)
+        if rep:
+            fixed, swaps = rep
+            return ParsedCell("number", _to_number(fixed, decimal), repaired=swaps)
+
+    # a number with text around it (本年增加 12 项 outside a change column, 共3件)
+    nums = _NUM_RE.findall(compact)
+    if len(nums) == 1 and re.fullmatch(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}", compact):
+        return ParsedCell("number", _to_number(nums[0], decimal))
+    if re.search(r"\d", compact) and len(compact) <= 6:
+        return ParsedCell("unreadable")
+    return ParsedCell("text")
+
+
+def is_numeric_cell(raw: str) -> bool:
+    """A cell that reads as a value (number, blank mark, 无) by itself."""
+    return parse_cell(raw).kind in ("number", "zero_word")
+
+
+def label_key(text: str) -> str:
+    """A label reduced for matching: simplified, no spaces, punctuation or numbering."""
+    t = normalise_line(unicodedata.normalize("NFKC", text))
+    t = re.sub(r"[\s\"'“”‘’「」『』《》<>()（）\[\]【】:：,，.。、;；!！?？*#|_·•~`-]", "", t)
+    return t
