@@ -210,7 +210,7 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
     nums = _NUM_RE.findall(compact)
     if len(nums) == 1 and re.fullmatch(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}", compact):
         return ParsedCell("number", _to_number(nums[0], decimal))
-    if re.search(r"\d", compact) and len(compact) <= 6:
+    if re.search(r"\d", compact) and len(compact) <= 8 and not re.search(r"[\u4e00-\u9fff]", compact):
         return ParsedCell("unreadable")
     return ParsedCell("text")
 

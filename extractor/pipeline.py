@@ -1,25 +1,131 @@
-"""One document, one pure call: bytes + Config -> Result.
+"""One document, one pure call: bytes + Config → Result.
 
-(Placeholder while the parser is being written; the signatures are final.)
+ingest → normalise → sections → parse → repair (checks, inference, status)
+→ llm (only when configured, only for what the parser could not verify) →
+repair again. No global state: a batch maps ``extract`` over a process pool
+today and over a cluster tomorrow.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Optional
 
 from .config import Config
-from .models import Document, IngestInfo, Result, Status
+from .errors import NianbaoError
+from .models import Document, IngestInfo, Result, SectionInfo, Status
+from .normalise import normalise_text
+from .parse import parse_document
+from .repair import assess, cell_table
+from .sections import TABLE_SECTIONS, Section, detect_template, fallback_year, read_title, split_sections
+
+
+def _doc_id(source: str) -> str:
+    name = Path(source).name
+    for ext in (".txt", ".md", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc", ".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return name
 
 
 def extract(data: bytes, source: str, config: Optional[Config] = None) -> Result:
     """Extract one document from its bytes. Never raises for bad input."""
-    raise NotImplementedError
+    t0 = time.perf_counter()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        from .ingest import ingest
+    except ImportError:  # pragma: no cover - the ingest package ships with nianbao
+        ingest = None
+    try:
+        if ingest is not None:
+            doc = ingest(data, source)
+        else:
+            doc = Document(source=source, text=data.decode("utf-8", errors="replace"), info=IngestInfo(ingester="text"))
+    except NianbaoError as e:
+        return Result(id=_doc_id(source), source=Path(source).name, content_hash=digest, status=Status.error,
+                      reason=str(e), timings={"ingest": time.perf_counter() - t0})
+    except Exception as e:  # a backend bug must not take the batch down
+        return Result(id=_doc_id(source), source=Path(source).name, content_hash=digest, status=Status.error,
+                      reason=f"could not read {Path(source).name}: {type(e).__name__}: {e}",
+                      timings={"ingest": time.perf_counter() - t0})
+    t_ingest = time.perf_counter() - t0
+    result = extract_document(doc, config)
+    result.content_hash = digest
+    result.timings["ingest"] = t_ingest
+    return result
 
 
 def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
-    raise NotImplementedError
+    """Extract from an ingested document (text with tab-separated table rows)."""
+    config = config or Config()
+    t0 = time.perf_counter()
+    nt = normalise_text(doc.text)
+    agency, year, _ = read_title(nt)
+    year = year or fallback_year(nt)
+    template = detect_template(nt, year)
+    base = dict(id=_doc_id(doc.source), source=Path(doc.source).name, agency=agency, year=year, ingest=doc.info,
+                content_hash=hashlib.sha256(doc.text.encode("utf-8", errors="replace")).hexdigest())
+    if not doc.text.strip():
+        return Result(**base, status=Status.error, reason="the document has no text")
+    if template is None:
+        return Result(**base, status=Status.not_a_report,
+                      reason="no table of an information-disclosure annual report was found (not a 政府信息公开工作年度报告?)")
+    sections = split_sections(nt)
+    parsed = parse_document(nt, template, sections)
+    t_parse = time.perf_counter() - t0
+    tables = cell_table(parsed.cells)
+    if parsed.extra:
+        tables.setdefault("legacy", {})["extra"] = {k: c.value for k, c in parsed.extra.items()}
+    section_infos = [
+        SectionInfo(name=s.name, heading=s.heading, start_line=s.start_line, end_line=s.end_line)
+        for s in sections
+    ]
+    for name, (a, b) in parsed.regions.items():
+        if not any(s.name == name for s in section_infos) or name == "legacy":
+            section_infos.append(SectionInfo(name=name, heading=None, start_line=a + 1, end_line=b))
+    result = Result(
+        **base,
+        template=template,
+        tables=tables,
+        cells=parsed.cells,
+        sections=section_infos,
+        narrative=parsed.narrative,
+        status=Status.needs_review,
+    )
+    result = assess(result)
+    result.timings["parse"] = t_parse
+    if config.effective_backend != "parser":
+        result = _refine_with_llm(result, table_sections(nt, parsed.regions, template), config)
+    result.timings["extract"] = time.perf_counter() - t0
+    return result
+
+
+def table_sections(nt, regions: dict[str, tuple[int, int]], template: str) -> list[Section]:
+    """The chunks sent to the LLM: each table's region as a Section."""
+    out = []
+    for name, (a, b) in regions.items():
+        out.append(Section(name, nt.lines[a].strip() if a < len(nt.lines) else None, a + 1, b, "\n".join(nt.lines[a:b])))
+    return out
+
+
+def _refine_with_llm(result: Result, sections: list[Section], config: Config) -> Result:
+    t0 = time.perf_counter()
+    try:
+        from .llm.cascade import refine
+    except ImportError as e:  # pragma: no cover
+        result.warnings.append(f"LLM backend unavailable: {e}")
+        return result
+    try:
+        refined = refine(result, sections, config)
+    except NianbaoError as e:
+        result.warnings.append(f"LLM not used: {e}")
+        result.llm.errors.append(str(e))
+        return result
+    refined = assess(refined)
+    refined.timings["llm"] = time.perf_counter() - t0
+    return refined
 
 
 def extract_text(text: str, source: str = "<text>", config: Optional[Config] = None) -> Result:
@@ -28,4 +134,8 @@ def extract_text(text: str, source: str = "<text>", config: Optional[Config] = N
 
 def extract_path(path, config: Optional[Config] = None) -> Result:
     p = Path(path)
-    return extract(p.read_bytes(), p.name, config)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        return Result(id=_doc_id(p.name), source=p.name, status=Status.error, reason=f"cannot read {p}: {e.strerror}")
+    return extract(data, p.name, config)

@@ -1,0 +1,138 @@
+"""The deterministic parser: normalised text + template → cells with provenance.
+
+Each table is looked for in its own region: the section whose heading names
+it when that section holds the table's anchor words, else the stretch that
+starts at the anchor (tables printed in an appendix or under an odd heading).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from ..models import Cell as ResultCell
+from ..normalise import NormalisedText, label_key
+from ..sections import Section
+from ..template import (
+    ACTIVE_2019,
+    ACTIVE_2021,
+    APPLICANT_COLUMNS,
+    REVIEW_LITIGATION,
+    applications_rows,
+    table_for,
+)
+from .legacy import parse_legacy
+from .narrative import narrative_figures
+from .tables import TableParse, parse_flat_table, parse_rows_table, sum_check
+from .tokens import tokenize
+
+__all__ = ["ParsedDocument", "parse_document", "table_regions"]
+
+_ANCHORS = {
+    "active_disclosure": ("第二十条", "本年新制作数量", "本年制发件数", "现行有效件数", "对外公开总数量", "上一年项目数量"),
+    "applications": ("本年新收政府信息公开申请", "申请人情况", "上年结转政府信息公开申请", "本年度办理结果", "勾稽关系"),
+    "review_litigation": ("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉"),
+}
+_ORDER = ("active_disclosure", "applications", "review_litigation")
+
+
+@dataclass
+class ParsedDocument:
+    cells: dict[str, ResultCell] = field(default_factory=dict)
+    extra: dict[str, ResultCell] = field(default_factory=dict)  # legacy.extra
+    regions: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> 0-based [start, end)
+    found_rows: dict[str, list[str]] = field(default_factory=dict)
+    other_form: Optional[str] = None
+    narrative: dict[str, float] = field(default_factory=dict)
+
+
+def _first_anchor(nt: NormalisedText, words: Sequence[str], start: int = 0, end: Optional[int] = None) -> Optional[int]:
+    end = len(nt.lines) if end is None else end
+    for i in range(start, end):
+        key = label_key(nt.lines[i])
+        if any(w in key for w in words):
+            return i
+    return None
+
+
+def table_regions(nt: NormalisedText, sections: Sequence[Section]) -> dict[str, tuple[int, int]]:
+    """0-based line ranges [start, end) where each table of 二/三/四 is printed."""
+    n = len(nt.lines)
+    starts: dict[str, int] = {}
+    for name in _ORDER:
+        sec = next((s for s in sections if s.name == name), None)
+        if sec is not None and _first_anchor(nt, _ANCHORS[name], sec.start_line - 1, sec.end_line) is not None:
+            starts[name] = sec.start_line - 1
+            continue
+        lo = max([v for v in starts.values()], default=0)
+        a = _first_anchor(nt, _ANCHORS[name], lo)
+        if a is not None:
+            # include a few label lines above the anchor (headers, 第二十条)
+            starts[name] = max(lo, a - 2)
+    regions = {}
+    ordered = sorted(starts.items(), key=lambda kv: kv[1])
+    for k, (name, s) in enumerate(ordered):
+        e = ordered[k + 1][1] if k + 1 < len(ordered) else n
+        sec = next((x for x in sections if x.name == name and x.start_line - 1 == s), None)
+        if sec is not None:
+            e = min(e, sec.end_line)
+        # a table section that is the last one runs to the next heading at most
+        if k + 1 == len(ordered) and sec is None:
+            nxt = next((x.start_line - 1 for x in sections if x.start_line - 1 > s + 3 and x.name not in _ORDER), n)
+            e = min(e, nxt)
+        regions[name] = (s, e)
+    return regions
+
+
+def _other_form(nt: NormalisedText, region: tuple[int, int], template: str) -> str:
+    text = label_key("".join(nt.lines[region[0]:region[1]]))
+    if any(w in text for w in ("逾期不补正", "缴纳费用", "收费通知")):
+        return "split"
+    if "其他处理" in text:
+        return "single"
+    return "split" if template == "2021" else "single"
+
+
+
+def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section]) -> ParsedDocument:
+    doc = ParsedDocument()
+    if template == "legacy":
+        start = _first_anchor(nt, ("统计指标", "情况统计表", "统计表")) or 0
+        lines = tokenize(nt, start)
+        tp, extra = parse_legacy(nt, lines)
+        if not tp.cells and start:
+            tp, extra = parse_legacy(nt, tokenize(nt, 0))
+        doc.cells.update(tp.cells)
+        doc.extra = extra
+        doc.regions["legacy"] = (start, len(nt.lines))
+        doc.found_rows["legacy"] = tp.found_rows
+        doc.narrative = narrative_figures(nt, (start, len(nt.lines)), legacy=True)
+        return doc
+
+    regions = table_regions(nt, sections)
+    doc.regions = regions
+    if "active_disclosure" in regions:
+        a, b = regions["active_disclosure"]
+        table = ACTIVE_2021 if template == "2021" else ACTIVE_2019
+        tp = parse_rows_table(nt, tokenize(nt, a, b), table, table.rows)
+        doc.cells.update(tp.cells)
+        doc.found_rows["active_disclosure"] = tp.found_rows
+    if "applications" in regions:
+        a, b = regions["applications"]
+        form = _other_form(nt, (a, b), template)
+        doc.other_form = form
+        rows = applications_rows(template, form)
+        chk = sum_check(len(APPLICANT_COLUMNS) - 1)
+        tp = parse_rows_table(nt, tokenize(nt, a, b), table_for(template, "applications"), rows,
+                              {r.key: chk for r in rows})
+        doc.cells.update(tp.cells)
+        doc.found_rows["applications"] = tp.found_rows
+    if "review_litigation" in regions:
+        a, b = regions["review_litigation"]
+        chk = sum_check(4)
+        tp = parse_flat_table(nt, tokenize(nt, a, b), REVIEW_LITIGATION, {r.key: chk for r in REVIEW_LITIGATION.rows})
+        doc.cells.update(tp.cells)
+        doc.found_rows["review_litigation"] = tp.found_rows
+    doc.narrative = narrative_figures(nt, None)
+    return doc

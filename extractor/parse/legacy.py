@@ -1,0 +1,94 @@
+"""The pre-2019 statistics table: a list of indicators, each with a figure.
+
+Read as a stream: an indicator label, maybe a unit (件, 万元, 人次), then its
+figure. 被依法纠错数 and 其他情形数 appear under both 行政复议 and 行政诉讼,
+so the block a label sits in decides its key. Indicators outside the
+canonical list go to ``legacy.extra`` under their printed label.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+from ..models import Cell as ResultCell
+from ..normalise import NormalisedText, label_key
+from ..template import LEGACY_INDICATORS
+from .tables import TableParse, make_cell
+from .tokens import Cell, Line
+
+_PATTERNS = [(k, label_key(re.sub(r"[(（]万元[)）]", "", lab))) for k, lab in LEGACY_INDICATORS]
+_AMBIGUOUS = {"被依法纠错数": "corrected", "其他情形数": "other"}
+
+
+def _strip_numbering(key: str) -> str:
+    return re.sub(r"^(?:[一二三四五六七八九十]+|\d+)", "", key)
+
+
+def match_indicator(label: str, block: Optional[str]) -> Optional[str]:
+    key = _strip_numbering(label_key(label))
+    if not key:
+        return None
+    best, best_len = None, 0
+    for k, pat in _PATTERNS:
+        if pat in key and len(pat) > best_len:
+            # a label much longer than the indicator is a different indicator that contains it
+            if len(key) - len(pat) > 6 and not key.endswith(pat):
+                continue
+            best, best_len = k, len(pat)
+    if best in ("review_corrected", "litigation_corrected", "review_other", "litigation_other"):
+        suffix = _AMBIGUOUS["被依法纠错数" if best.endswith("corrected") else "其他情形数"]
+        best = f"{block or 'review'}_{suffix}"
+    return best
+
+
+def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse, dict[str, ResultCell]]:
+    out = TableParse()
+    extra: dict[str, ResultCell] = {}
+    block: Optional[str] = None
+    pending: list[Cell] = []
+
+    def emit(label_cells: list[Cell], value: Optional[Cell]):
+        nonlocal block
+        label = "".join(c.text for c in label_cells)
+        key = match_indicator(label, block)
+        if key == "review_total":
+            block = "review"
+        elif key == "litigation_total":
+            block = "litigation"
+        elif key in ("complaints", "fees_collected", "applications_received", "proactive_total"):
+            block = None
+        column = key or ""
+        if key and f"legacy.indicators.{key}" not in out.cells:
+            out.cells[f"legacy.indicators.{key}"] = make_cell(nt, value, column, [] if value else ["missing"])
+            out.found_rows.append(key)
+        elif value is not None and not key:
+            extra[re.sub(r"\s+", "", label_cells[-1].raw if len(label_cells) == 1 else "".join(c.raw for c in label_cells))] = make_cell(nt, value, "")
+
+    for line in lines:
+        for c in line.cells:
+            if c.kind in ("prose", "unit", "noise"):
+                continue
+            if c.kind == "label":
+                if pending and re.match(r"^[(（].*[)）]$", c.text) and _complete(pending, block):
+                    continue  # a note under the indicator, e.g. (不同渠道和方式公开相同信息计1条)
+                if pending and _complete(pending, block):
+                    # a label without a figure: printed blank
+                    if match_indicator("".join(p.text for p in pending), block):
+                        emit(pending, None)
+                    pending = []
+                pending.append(c)
+            elif pending:
+                emit(pending, c)
+                pending = []
+    return out, extra
+
+
+def _complete(cells: list[Cell], block: Optional[str]) -> bool:
+    """Whether the accumulated label already names an indicator (or is a note)."""
+    label = "".join(c.text for c in cells)
+    if match_indicator(label, block):
+        return True
+    # a heading such as 一、主动公开情况 or a note in brackets: drop it
+    key = label_key(label)
+    return len(key) > 30

@@ -1,0 +1,221 @@
+"""Cells → logical rows → template rows.
+
+Rows are assembled from lines whatever the layout (a label and its numbers
+on one line, a label then one number per line, a label wrapped over lines or
+printed one character per line), then matched to the template's rows by
+their labels: containment of a known label first, then character-bigram
+similarity for OCR-damaged labels, under a monotone alignment that keeps the
+template's row order. A missing row therefore leaves a gap; it never shifts
+the rows after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Optional, Sequence
+
+from ..normalise import label_key
+from ..template import Row
+from .tokens import Cell, Line
+
+MATCH_THRESHOLD = 0.6
+
+
+@dataclass
+class LogicalRow:
+    labels: list[Cell] = field(default_factory=list)  # its own label cells
+    prefix: list[Cell] = field(default_factory=list)  # label-only lines just before it
+    values: list[Cell] = field(default_factory=list)  # value and blank cells, in order
+    multi: bool = False  # values came from one multi-cell line (blanks are positional)
+
+    @property
+    def label(self) -> str:
+        return "".join(c.text for c in self.labels)
+
+    @property
+    def full_label(self) -> str:
+        return "".join(c.text for c in self.prefix) + self.label
+
+    @property
+    def first_line(self) -> int:
+        cells = self.labels or self.values
+        return cells[0].line if cells else -1
+
+
+def _is_strong(text: str, patterns: Sequence[Sequence[str]]) -> bool:
+    key = label_key(text)
+    return any(len(p) >= 3 and p in key for pats in patterns for p in pats)
+
+
+def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> list[LogicalRow]:
+    """Logical rows (each with values) from tokenised lines."""
+    rows: list[LogicalRow] = []
+    pending: list[Cell] = []
+    cur: Optional[LogicalRow] = None
+
+    def close():
+        nonlocal cur
+        if cur is not None and cur.values:
+            rows.append(cur)
+        cur = None
+
+    for line in lines:
+        if line.is_blank:
+            continue
+        kinds = {c.kind for c in line.cells}
+        if "prose" in kinds and not (kinds & {"value"}):
+            close()
+            pending = []
+            continue
+        cells = [c for c in line.cells if c.kind in ("label", "value", "blank")]
+        if line.multi:
+            labels = [c for c in cells if c.kind == "label"]
+            last_label = max((k for k, c in enumerate(cells) if c.kind == "label"), default=-1)
+            values = [c for c in cells[last_label + 1:] if c.kind in ("value", "blank")]
+            has_values = any(c.kind == "value" for c in values)
+            if labels and has_values:
+                close()
+                rows.append(LogicalRow(labels, pending[-3:], values, True))
+                pending = []
+            elif labels:
+                close()
+                if any(_is_strong(c.text, strong) for c in labels):
+                    pending = []
+                pending.extend(labels)
+            elif has_values:
+                if cur is not None and not cur.values:
+                    cur.values = values
+                    cur.multi = True
+                    close()
+                elif pending:
+                    rows.append(LogicalRow(pending, [], values, True))
+                    pending = []
+                else:
+                    close()
+                    rows.append(LogicalRow([], [], values, True))
+            continue
+        c = cells[0] if cells else None
+        if c is None:
+            continue
+        if c.kind == "label":
+            if cur is not None and cur.values:
+                close()
+            if _is_strong(c.text, strong):
+                pending = []
+            pending.append(c)
+        else:  # value or blank, one per line
+            if cur is None or (pending and cur.values):
+                close()
+                cur = LogicalRow(pending, [], [], False)
+                pending = []
+            cur.values.append(c)
+    close()
+    return rows
+
+
+# --- label similarity --------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _bigrams(s: str) -> frozenset:
+    return frozenset(s[i:i + 2] for i in range(len(s) - 1)) if len(s) > 1 else frozenset({s})
+
+
+def row_patterns(row: Row) -> tuple[str, ...]:
+    pats = [label_key(row.label)] + [label_key(a) for a in row.aliases]
+    return tuple(p for p in pats if p)
+
+
+def similarity(candidate: str, patterns: Sequence[str]) -> float:
+    """1 + len/100 when a pattern is contained, else bigram recall of the label."""
+    key = label_key(candidate)
+    if not key:
+        return 0.0
+    best = 0.0
+    for p in patterns:
+        if p in key:
+            best = max(best, 1.0 + len(p) / 100)
+    if best:
+        return best
+    main = patterns[0]
+    if len(main) < 4:
+        return 0.0
+    pb = _bigrams(main)
+    kb = _bigrams(key)
+    recall = len(pb & kb) / len(pb)
+    # penalise candidates much longer than the label (headers, prose)
+    if len(key) > 2.5 * len(main):
+        recall *= 0.7
+    return recall
+
+
+@dataclass
+class Match:
+    row: LogicalRow
+    template_row: Row
+    score: float
+    by_position: bool = False
+
+
+def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
+               value_count_ok: Optional[Callable[[LogicalRow, Row], bool]] = None) -> list[Match]:
+    """Monotone alignment of logical rows to template rows maximising similarity."""
+    pats = [row_patterns(t) for t in template_rows]
+    m, n = len(rows), len(template_rows)
+    sim = [[0.0] * n for _ in range(m)]
+    for i, r in enumerate(rows):
+        for j in range(n):
+            s = similarity(r.label, pats[j]) if r.label else 0.0
+            if s < MATCH_THRESHOLD and r.prefix:
+                s2 = similarity(r.full_label, pats[j])
+                s = max(s, s2 * 0.95)
+            sim[i][j] = s if s >= MATCH_THRESHOLD else 0.0
+    # dp[i][j]: best score using rows[:i], template[:j]
+    dp = [[0.0] * (n + 1) for _ in range(m + 1)]
+    back = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(1, m + 1):
+        for j in range(1, n + 1):
+            best, how = dp[i - 1][j], 1
+            if dp[i][j - 1] > best:
+                best, how = dp[i][j - 1], 2
+            if sim[i - 1][j - 1] > 0 and dp[i - 1][j - 1] + sim[i - 1][j - 1] > best:
+                best, how = dp[i - 1][j - 1] + sim[i - 1][j - 1], 3
+            dp[i][j], back[i][j] = best, how
+    pairs: list[tuple[int, int]] = []
+    i, j = m, n
+    while i > 0 and j > 0:
+        how = back[i][j]
+        if how == 3:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif how == 1:
+            i -= 1
+        else:
+            j -= 1
+    pairs.reverse()
+    matches = [Match(rows[a], template_rows[b], sim[a][b]) for a, b in pairs]
+    return _fill_by_position(rows, template_rows, pairs, matches, value_count_ok)
+
+
+def _fill_by_position(rows, template_rows, pairs, matches, value_count_ok):
+    """A row whose label is unreadable, alone between two matched rows with
+    exactly one template row free between them, is that row (flagged)."""
+    extra = []
+    bounds = [(-1, -1)] + pairs + [(len(rows), len(template_rows))]
+    for (a0, b0), (a1, b1) in zip(bounds, bounds[1:]):
+        free_rows = [k for k in range(a0 + 1, a1) if rows[k].values and any(v.kind == "value" for v in rows[k].values)]
+        free_t = list(range(b0 + 1, b1))
+        if a0 < 0 or a1 >= len(rows):
+            continue  # only between two anchored rows
+        if len(free_rows) == 1 and len(free_t) == 1:
+            r, t = rows[free_rows[0]], template_rows[free_t[0]]
+            if value_count_ok is None or value_count_ok(r, t):
+                extra.append(Match(r, t, 0.0, by_position=True))
+    out = matches + extra
+    out.sort(key=lambda mt: [t.key for t in template_rows].index(mt.template_row.key))
+    return out
+
+
+def clean_label(text: str) -> str:
+    return re.sub(r"\s+", "", text)

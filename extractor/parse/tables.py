@@ -1,0 +1,209 @@
+"""Template tables from matched rows: values to columns, with provenance.
+
+When a row prints more or fewer values than its columns, every alignment is
+tried; the report's own row total picks among them. A cell on which the
+surviving alignments disagree is left null and flagged ``ambiguous`` with
+its candidates, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Callable, Optional, Sequence
+
+from ..models import Candidate
+from ..models import Cell as ResultCell
+from ..normalise import NormalisedText, parse_cell
+from ..template import Row, Table
+from .rows import LogicalRow, assemble, match_rows, row_patterns
+from .tokens import Cell, Line
+
+Check = Callable[[list[Optional[float]]], Optional[bool]]
+
+
+@dataclass
+class TableParse:
+    cells: dict[str, ResultCell] = field(default_factory=dict)
+    found_rows: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def make_cell(nt: NormalisedText, c: Optional[Cell], column: str, flags: Sequence[str] = ()) -> ResultCell:
+    if c is None:
+        return ResultCell(value=None, raw=None, flags=list(flags) or ["missing"])
+    p = parse_cell(c.text, column)
+    fl = list(flags)
+    value = p.value if p.kind in ("number", "zero_word") else None
+    if p.kind == "unreadable" or (p.kind == "text"):
+        fl.append("unreadable")
+    if p.kind == "blank" and c.text:
+        fl.append("dash")
+    elif p.kind == "blank":
+        fl.append("blank")
+    return ResultCell(
+        value=value,
+        raw=c.raw,
+        line=c.line + 1,
+        span=nt.span(c.line, c.start, c.end),
+        method="parser",
+        repaired=p.repaired,
+        flags=fl,
+    )
+
+
+def _numeric(c: Optional[Cell], column: str) -> Optional[float]:
+    if c is None:
+        return None
+    p = parse_cell(c.text, column)
+    return p.value if p.kind in ("number", "zero_word") else None
+
+
+def sum_check(n_parts: int) -> Check:
+    """The last of n_parts+1 values is the sum of the others (None if unknowable)."""
+
+    def check(vals: list[Optional[float]]) -> Optional[bool]:
+        if any(v is None for v in vals[: n_parts + 1]):
+            return None
+        return abs(sum(vals[:n_parts]) - vals[n_parts]) < 1e-9
+
+    return check
+
+
+def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
+          check: Optional[Check] = None) -> tuple[list[Optional[Cell]], list[str], list[list[Optional[Cell]]]]:
+    """Values → columns. Returns (assignment, flags per row, alternatives)."""
+    k = len(columns)
+    vals = list(values)
+    while vals and vals[-1].kind == "blank" and not vals[-1].text:
+        vals.pop()
+    nonblank = [v for v in vals if v.kind == "value"]
+    if len(nonblank) == k:
+        return list(nonblank), [], []
+    if len(vals) == k:
+        return list(vals), [], []
+    if len(vals) > k:
+        trimmed = list(vals)
+        while len(trimmed) > k and trimmed[0].kind == "blank":
+            trimmed.pop(0)
+        if len(trimmed) == k:
+            return trimmed, [], []
+        cands = [trimmed[i:i + k] for i in range(len(trimmed) - k + 1)]
+        if len(nonblank) > k:
+            cands = [nonblank[i:i + k] for i in range(len(nonblank) - k + 1)]
+        return _choose(cands, columns, check, "extra_values")
+    # fewer values than columns: a cell was not printed; try each place for the gap
+    gaps = k - len(vals)
+    if gaps > 2 or not vals:
+        return list(vals) + [None] * gaps, ["missing_values"], []
+    cands = []
+    for pos in combinations(range(k), gaps):
+        it = iter(vals)
+        cands.append([None if i in pos else next(it) for i in range(k)])
+    return _choose(cands, columns, check, "missing_values")
+
+
+def _choose(cands, columns, check, why):
+    if check is not None:
+        passing = [c for c in cands if check([_numeric(x, col) for x, col in zip(c, columns)])]
+        if len(passing) >= 1:
+            cands = passing
+    if len(cands) == 1:
+        return cands[0], ([] if check else [why]), []
+    # keep the cells all candidates agree on
+    out: list[Optional[Cell]] = []
+    agreed = True
+    for i, col in enumerate(columns):
+        vs = {(_numeric(c[i], col) if c[i] is not None else "∅") for c in cands}
+        if len(vs) == 1 and cands[0][i] is not None:
+            out.append(cands[0][i])
+        else:
+            out.append(None)
+            agreed = False
+    return out, ([] if agreed else ["ambiguous", why]), ([] if agreed else cands)
+
+
+def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, rows: Sequence[Row],
+                     checks: Optional[dict[str, Check]] = None) -> TableParse:
+    """A table printed as labelled rows (二 and 三)."""
+    strong = [row_patterns(r) for r in rows]
+    logical = assemble(lines, strong)
+    logical = [r for r in logical if any(v.kind == "value" for v in r.values)]
+
+    def count_ok(r: LogicalRow, t: Row) -> bool:
+        n = sum(1 for v in r.values if v.kind == "value")
+        return 0 < n <= len(t.columns) + 1
+
+    matches = match_rows(logical, rows, count_ok)
+    out = TableParse()
+    for mt in matches:
+        t = mt.template_row
+        chk = (checks or {}).get(t.key)
+        assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk)
+        if mt.by_position:
+            flags = flags + ["label_by_position"]
+        out.found_rows.append(t.key)
+        for i, col in enumerate(t.columns):
+            cell_flags = list(flags)
+            c = assigned[i] if i < len(assigned) else None
+            rc = make_cell(nt, c, col, cell_flags)
+            if alts and c is None:
+                seen = set()
+                for alt in alts:
+                    x = alt[i]
+                    v = _numeric(x, col) if x is not None else None
+                    if v in seen:
+                        continue
+                    seen.add(v)
+                    rc.candidates.append(Candidate(value=v, method="parser", raw=x.raw if x else None,
+                                                   note="another alignment of the row's values"))
+            out.cells[f"{table.key}.{t.key}.{col}"] = rc
+    return out
+
+
+def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
+                     checks: Optional[dict[str, Check]] = None) -> TableParse:
+    """Table 四: labelled rows if printed so, else one flat run of 15 numbers."""
+    labelled = parse_rows_table(nt, lines, table, table.rows, checks)
+    if len(labelled.found_rows) == len(table.rows) and not any(
+        "ambiguous" in c.flags or "missing" in c.flags for c in labelled.cells.values()
+    ):
+        return labelled
+    seq: list[Cell] = []
+    for line in lines:
+        if line.is_blank:
+            continue
+        vals = [c for c in line.cells if c.kind in ("value", "blank")]
+        texts = [c for c in line.cells if c.kind in ("label", "prose")]
+        if any(c.kind == "value" for c in vals) and len(vals) >= len(texts) * 2:
+            seq.extend(vals)
+    columns = [f"{r.key}.{c}" for r in table.rows for c in r.columns]
+    col_names = [c.split(".")[1] for c in columns]
+
+    def flat_check(vals):
+        res = []
+        for r in range(3):
+            part = vals[r * 5:(r + 1) * 5]
+            if any(v is None for v in part):
+                res.append(None)
+            else:
+                res.append(abs(sum(part[:4]) - part[4]) < 1e-9)
+        if any(x is False for x in res):
+            return False
+        return True if all(x for x in res) else None
+
+    out = TableParse()
+    if not any(c.kind == "value" for c in seq):
+        return labelled if labelled.found_rows else out
+    assigned, flags, alts = align(seq, col_names, True, flat_check)
+    for i, key in enumerate(columns):
+        c = assigned[i] if i < len(assigned) else None
+        rc = make_cell(nt, c, col_names[i], flags)
+        if alts and c is None:
+            for alt in alts[:4]:
+                x = alt[i]
+                rc.candidates.append(Candidate(value=_numeric(x, col_names[i]) if x else None, method="parser",
+                                               raw=x.raw if x else None, note="another alignment"))
+        out.cells[f"{table.key}.{key}"] = rc
+    out.found_rows = [r.key for r in table.rows]
+    return out

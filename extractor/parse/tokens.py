@@ -1,0 +1,152 @@
+"""Lines → cells: the one place that knows how tables are printed as text.
+
+A line is cut into cells by tabs, pipes (plain or markdown) or runs of two
+or more spaces (text pulled from PDFs). Each cell is classed as a value
+(number, blank mark, 无), a label (short text), prose, or noise (page
+numbers, lone punctuation), and keeps its position for provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..normalise import NormalisedText, parse_cell
+
+_PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+_SENTENCE_RE = re.compile(r"[。；;！？]")
+_MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?\s+)+[+-]?\d+(?:\.\d+)?$")
+_LABEL_THEN_NUMS_RE = re.compile(r"^(?P<label>.*?[^\d\s.,+-])\s+(?P<nums>(?:[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?\s+)*[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?)$")
+UNIT_WORDS = {"万元", "元", "件", "条", "个", "次", "人次", "人", "项", "篇", "期", "家", "场", "部", "单位", "%"}
+
+
+@dataclass
+class Cell:
+    kind: str  # value | blank | label | prose | unit | noise
+    text: str  # normalised text of the cell (stripped)
+    raw: str  # original printed text of the cell (stripped)
+    line: int  # 0-based line index
+    start: int  # char offsets within the line (normalised == original offsets)
+    end: int
+    value_kind: Optional[str] = None  # number | zero_word | blank | unreadable
+
+
+@dataclass
+class Line:
+    index: int
+    cells: list[Cell]
+    multi: bool  # printed as several cells on one line (tab, pipe, aligned)
+
+    @property
+    def values(self) -> list[Cell]:
+        return [c for c in self.cells if c.kind in ("value", "blank")]
+
+    @property
+    def labels(self) -> list[Cell]:
+        return [c for c in self.cells if c.kind == "label"]
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.cells
+
+
+def _split(line: str) -> tuple[list[tuple[int, int]], bool]:
+    """Cell spans of a line and whether it is a multi-cell row."""
+    if "\t" in line.strip():
+        sep = "\t"
+    elif line.count("|") >= 1 and not re.fullmatch(r"\s*\|?\s*[-:| ]+\s*\|?\s*", line):
+        sep = "|"
+    else:
+        sep = None
+    spans: list[tuple[int, int]] = []
+    if sep:
+        pos = 0
+        for part in line.split(sep):
+            spans.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        if sep == "|":  # markdown rows open and close with a pipe
+            if spans and not line[spans[0][0]:spans[0][1]].strip():
+                spans = spans[1:]
+        else:  # an indented row: the empty label column is not a cell
+            while spans and not line[spans[0][0]:spans[0][1]].strip():
+                spans = spans[1:]
+        return spans, True
+    if re.search(r"\S {2,}\S", line.strip()):
+        for m in re.finditer(r"\S+(?: \S+)*", line):
+            spans.append((m.start(), m.end()))
+        return spans, len(spans) > 1
+    s = line.strip()
+    if not s:
+        return [], False
+    start = line.index(s)
+    return [(start, start + len(s))], False
+
+
+def _classify(text: str) -> tuple[str, Optional[str]]:
+    if not text:
+        return "blank", "blank"
+    if _PAGE_NO_RE.match(text):
+        return "noise", None
+    if text in UNIT_WORDS or re.fullmatch(r"[(（]?(?:单位[:：])?(?:万元|件|条|个|次|人次)[)）]?", text):
+        return "unit", None
+    p = parse_cell(text)
+    if p.kind == "number":
+        return "value", "number"
+    if p.kind == "zero_word":
+        return "value", "zero_word"
+    if p.kind == "blank":
+        return "blank", "blank"
+    if p.kind == "unreadable":
+        return "value", "unreadable"
+    if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(re.findall(r"[，,]", text)) >= 2):
+        return "prose", None
+    if re.fullmatch(r"[\W_]+", text):
+        return "noise", None
+    return "label", None
+
+
+def _cells_of(nt: NormalisedText, i: int, start: int, end: int) -> list[Cell]:
+    norm = nt.lines[i][start:end]
+    raw = nt.original[i][start:end]
+    lead = len(norm) - len(norm.lstrip())
+    norm_s, raw_s = norm.strip(), raw.strip()
+    s0, s1 = start + lead, start + lead + len(norm_s)
+    kind, vk = _classify(norm_s)
+    if kind == "label" or kind == "prose":
+        # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
+        if _MULTI_NUM_RE.match(norm_s) and not re.fullmatch(r"\d+\.\d+ \d+", norm_s):
+            return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in re.finditer(r"\S+", norm_s)]
+        m = _LABEL_THEN_NUMS_RE.match(norm_s)
+        if m and len(m.group("label")) <= 40 and not _SENTENCE_RE.search(m.group("label")):
+            out = [_sub(nt, i, s0 + m.start("label"), s0 + m.end("label"))]
+            out += [_sub(nt, i, s0 + m.start("nums") + x.start(), s0 + m.start("nums") + x.end())
+                    for x in re.finditer(r"\S+", m.group("nums"))]
+            return out
+    elif kind == "value" and vk == "unreadable":
+        pass
+    return [Cell(kind, norm_s, raw_s, i, s0, s1, vk)]
+
+
+def _sub(nt: NormalisedText, i: int, a: int, b: int) -> Cell:
+    norm = nt.lines[i][a:b]
+    kind, vk = _classify(norm)
+    return Cell(kind, norm, nt.original[i][a:b], i, a, b, vk)
+
+
+def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> list[Line]:
+    """Cells of lines ``start``..``end`` (0-based, end exclusive)."""
+    end = len(nt.lines) if end is None else end
+    out = []
+    for i in range(start, end):
+        spans, multi = _split(nt.lines[i])
+        cells: list[Cell] = []
+        for a, b in spans:
+            cells.extend(_cells_of(nt, i, a, b))
+        if multi and all(c.kind == "blank" for c in cells):
+            cells = []
+        cells = [c for c in cells if c.kind != "noise"]
+        if len(cells) > 1:
+            multi = True
+        out.append(Line(i, cells, multi))
+    return out

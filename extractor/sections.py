@@ -1,0 +1,202 @@
+"""Split a report into its sections; read its template, agency and year.
+
+Sections are found by their headings (一、总体情况 … 六、其他需要报告的事项)
+in whatever dress they come: markdown ``#``, bold ``**``, spaced letters,
+renumbered outlines. Table sections are then checked against the table's own
+anchors (column labels), because tables often sit in an appendix (附表) or
+under a heading the outline does not name: a table is located by what it
+contains, not only by where the outline says it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from .normalise import NormalisedText, label_key
+
+TABLE_SECTIONS = ("active_disclosure", "applications", "review_litigation")
+
+_HEADING_RE = re.compile(
+    r"^[\s#*>]*(?:第\s*)?([一二三四五六七八九十]{1,3})\s*(?:[、.,，．:：]|\s)\s*\**\s*(.{2,60}?)\s*\**\s*$"
+)
+_HEADING_PREFIX_RE = re.compile(r"^[\s#*>]*(?:第\s*)?([一二三四五六七八九十]{1,3})\s*[、.,，．]\s*\**(.{2,40})")
+
+# Section names by the keywords their headings carry (simplified, spaces removed).
+_SECTION_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("review_litigation", ("行政复议", "行政诉讼")),
+    ("applications", ("收到和处理", "依申请公开", "申请情况", "处理政府信息公开申请")),
+    ("active_disclosure", ("主动公开政府信息", "主动公开情况")),
+    ("overview", ("总体情况", "总体工作情况", "基本情况", "概述", "工作情况")),
+    ("problems", ("存在的主要问题", "存在的问题", "主要问题", "改进情况", "下步工作", "改进措施")),
+    ("other", ("其他需要报告", "其他事项", "需要报告的事项")),
+)
+
+# Words inside the tables whose lines look like headings but are rows.
+_TABLE_ROW_WORDS = ("本年新收", "上年结转", "本年度办理结果", "结转下年度", "办理结果", "申请数量")
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    heading: Optional[str]
+    start_line: int  # 1-based, inclusive
+    end_line: int  # 1-based, inclusive
+    text: str
+
+    @property
+    def line_range(self) -> range:
+        return range(self.start_line - 1, self.end_line)
+
+
+def _classify_heading(title: str) -> Optional[str]:
+    key = label_key(title)
+    if any(w in key for w in _TABLE_ROW_WORDS):
+        return None
+    for name, words in _SECTION_KEYWORDS:
+        if any(w in key for w in words):
+            return name
+    return None
+
+
+def find_headings(nt: NormalisedText) -> list[tuple[int, str, str]]:
+    """``(line_index, section_name, heading_text)`` for each top-level heading."""
+    out = []
+    for i, line in enumerate(nt.lines):
+        if "\t" in line or "|" in line:
+            continue
+        stripped = line.strip()
+        if not stripped or len(stripped) > 120:
+            continue
+        m = _HEADING_PREFIX_RE.match(stripped)
+        if not m:
+            continue
+        title = m.group(2)
+        name = _classify_heading(title)
+        if name:
+            out.append((i, name, stripped))
+    return out
+
+
+def split_sections(nt: NormalisedText) -> list[Section]:
+    """Sections in document order; text before the first heading is ``preamble``."""
+    heads = find_headings(nt)
+    sections: list[Section] = []
+    n = len(nt.lines)
+    if not heads:
+        return [Section("document", None, 1, n, "\n".join(nt.lines))]
+    if heads[0][0] > 0:
+        sections.append(Section("preamble", None, 1, heads[0][0], "\n".join(nt.lines[: heads[0][0]])))
+    for k, (i, name, title) in enumerate(heads):
+        end = heads[k + 1][0] if k + 1 < len(heads) else n
+        sections.append(Section(name, title, i + 1, end, "\n".join(nt.lines[i:end])))
+    return sections
+
+
+# --- template -----------------------------------------------------------------
+
+_T2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "逾期不补正", "收费通知要求缴纳费用")
+_T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
+_TAPP = ("本年新收政府信息公开申请", "上年结转政府信息公开申请", "本年度办理结果", "申请人情况")
+_TLEGACY = ("收到申请数", "申请办结数", "申请答复数", "统计指标", "按时办结数", "属于已主动公开范围数",
+            "不同意公开答复数", "主动公开政府信息数", "情况统计表")
+
+
+def detect_template(nt: NormalisedText, year: Optional[int] = None) -> Optional[str]:
+    """``"2021"``, ``"2019"``, ``"legacy"`` or None (not a report we know)."""
+    flat = label_key("".join(nt.lines))
+    n2021 = sum(w in flat for w in ("本年制发件数", "本年废止件数", "现行有效件数"))
+    n2019 = sum(w in flat for w in _T2019)
+    napp = sum(w in flat for w in _TAPP)
+    nleg = sum(w in flat for w in _TLEGACY)
+    if n2021 >= 2 or (n2021 and n2021 >= n2019):
+        return "2021"
+    if n2019 >= 2 or (n2019 and napp):
+        return "2019"
+    if napp >= 2:
+        if any(w in flat for w in ("逾期不补正", "收费通知要求缴纳费用")) or (year and year >= 2021):
+            return "2021"
+        return "2019"
+    if nleg >= 3:
+        return "legacy"
+    return None
+
+
+# --- title: agency and year -------------------------------------------------------
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_TITLE_WORDS = ("年度报告", "年报", "工作报告", "年度工作报告")
+_AGENCY_TAIL = ("信息公开", "政务公开")
+_ORG_ENDINGS = "局委厅办院署会司处室站所中心馆队部"
+
+
+def _title_lines(nt: NormalisedText, limit: int = 12) -> list[tuple[int, str]]:
+    out = []
+    for i, line in enumerate(nt.lines[:80]):
+        s = re.sub(r"[#*>\s]+", "", line)
+        if s:
+            out.append((i, s))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def read_title(nt: NormalisedText) -> tuple[Optional[str], Optional[int], Optional[int]]:
+    """``(agency, year, title_line_index)`` read from the report's title."""
+    lines = _title_lines(nt)
+    candidates = []
+    for k, (i, s) in enumerate(lines):
+        if len(s) > 90:
+            continue
+        has_topic = any(w in s for w in _AGENCY_TAIL) or "统计表" in s
+        joined = s
+        if has_topic and not any(w in s for w in _TITLE_WORDS) and k + 1 < len(lines):
+            nxt = lines[k + 1][1]
+            if any(w in nxt for w in _TITLE_WORDS) and len(nxt) < 20:
+                joined = s + nxt
+        if any(w in joined for w in _TITLE_WORDS) or (has_topic and _YEAR_RE.search(joined)):
+            candidates.append((i, joined))
+    for i, title in candidates:
+        agency, year = parse_title(title)
+        if agency and year:
+            return agency, year, i
+    for i, title in candidates:
+        agency, year = parse_title(title)
+        if year:
+            return agency, year, i
+    return None, None, None
+
+
+def parse_title(title: str) -> tuple[Optional[str], Optional[int]]:
+    s = re.sub(r"\s+", "", title)
+    m = _YEAR_RE.search(s)
+    if not m:
+        return None, None
+    year = int(m.group(1))
+    pre, post = s[: m.start()], s[m.end():]
+    pre = re.split(r"[-—_|｜:：/]+", pre)[-1] if pre else ""
+    pre = re.sub(r"^(关于|\d+)", "", pre)
+    agency = pre.strip("《》()（）") or None
+    if not agency:
+        post = re.sub(r"^度", "", post)
+        for tail in _AGENCY_TAIL:
+            j = post.find(tail)
+            if j > 0:
+                cand = post[:j]
+                if tail == "信息公开" and cand.endswith("政府") and not cand.endswith("人民政府"):
+                    if len(cand) > 2 and cand[-3] in _ORG_ENDINGS:
+                        cand = cand[:-2]
+                agency = cand or None
+                break
+    return agency, year
+
+
+def fallback_year(nt: NormalisedText) -> Optional[int]:
+    """The report year from the statistics period or the first year mentioned."""
+    text = "\n".join(nt.lines[:60])
+    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:至|到|-)", text)
+    if m:
+        return int(m.group(1))
+    m = _YEAR_RE.search(text)
+    return int(m.group(1)) if m else None
