@@ -1,0 +1,13 @@
+"""nianbao: verified, structured data from 政府信息公开工作年度报告.
+
+    from extractor import extract_path
+    result = extract_path("report.pdf")
+    result.tables["applications"]["new_received"]["total"]
+"""
+
+from .models import PIPELINE_VERSION as __version__
+from .config import Config, load_config
+from .models import Result, Status
+from .pipeline import extract, extract_document, extract_path, extract_text
+
+__all__ = ["Config", "Result", "Status", "extract", "extract_document", "extract_path", "extract_text", "load_config"]

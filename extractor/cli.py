@@ -1,0 +1,146 @@
+"""The ``nianbao`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import load_config
+from .models import Golden, Result, Status
+
+
+def _llm_overrides(**kw) -> dict:
+    return {k: v for k, v in kw.items() if v not in (None, False)}
+
+
+def llm_options(f):
+    """Options shared by every command that extracts."""
+    opts = [
+        click.option("--backend", type=click.Choice(["parser", "llm", "auto"]), default=None,
+                     help="parser: never call out; llm: send every table section; auto (default with an endpoint): parser first, LLM for what it cannot verify."),
+        click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1"),
+        click.option("--model", default=None, help="Model name at that endpoint."),
+        click.option("--mode", type=click.Choice(["tools", "json_schema", "md_json"]), default=None,
+                     help="How the LLM returns structured output."),
+        click.option("--max-retries", type=int, default=None, help="Re-asks after a validation or check failure."),
+        click.option("--concurrency", type=int, default=None, help="Parallel LLM calls."),
+        click.option("--timeout", type=float, default=None, help="Seconds per LLM request."),
+        click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="LLM answer cache."),
+        click.option("--no-cache", is_flag=True, default=False, help="Do not read or write the LLM cache."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Config file (TOML)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def config_from(config_path=None, **kw):
+    return load_config(config_path, **_llm_overrides(**kw))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nianbao")
+def main():
+    """nianbao: verified tables from 政府信息公开工作年度报告."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--pretty", is_flag=True, help="Indented JSON instead of one line per result.")
+@click.option("--full/--tables-only", default=True, help="Include provenance, checks and usage (default) or only the golden fields.")
+@llm_options
+def extract(files, pretty, full, config_path, **kw):
+    """Extract each FILE and print one JSON result per input.
+
+    A one-line reason goes to stderr for each unusable input; the exit code
+    is 1 only when some input was unusable.
+    """
+    from .pipeline import extract_path
+
+    config = config_from(config_path, **kw)
+    bad = 0
+    for path in files:
+        result = extract_path(path, config)
+        if result.status in (Status.error,):
+            bad += 1
+            click.echo(f"nianbao: {path}: {result.reason}", err=True)
+        elif result.status == Status.not_a_report:
+            click.echo(f"nianbao: {path}: not a report: {result.reason}", err=True)
+        elif result.unverified_sections:
+            click.echo(f"nianbao: {path}: {result.status.value}; not verified: {', '.join(result.unverified_sections)}"
+                       + (f" ({result.reason})" if result.reason else ""), err=True)
+        data = result.model_dump(mode="json") if full else _golden_fields(result)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2 if pretty else None))
+    sys.exit(1 if bad else 0)
+
+
+def _golden_fields(result: Result) -> dict:
+    d = result.model_dump(mode="json")
+    return {k: d[k] for k in ("id", "source", "agency", "year", "template", "tables", "status")}
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def check(files):
+    """Re-run the checks on result or golden JSON files (and validate goldens)."""
+    from .golden import validate_golden
+    from .repair import assess
+
+    failed = False
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        problems = []
+        if "notes" in data and "status" not in data:
+            problems = validate_golden(data)
+            golden = Golden(**data)
+            result = Result(id=golden.id, source=golden.source, agency=golden.agency, year=golden.year,
+                            template=golden.template, tables=golden.tables)
+            from .repair import cells_from_tables
+            result.cells = cells_from_tables(golden.tables)
+        else:
+            result = Result(**data)
+        result = assess(result)
+        for p in problems:
+            click.echo(f"{path}: INVALID: {p}")
+            failed = True
+        for c in result.checks:
+            if c.status.value != "pass":
+                extra = f" imbalance {c.imbalance}" if c.imbalance is not None else f" missing {', '.join(c.missing)}"
+                click.echo(f"{path}: {c.status.value:9} {c.rule}{extra}" + (" (warning)" if c.warning else ""))
+        n_pass = sum(1 for c in result.checks if c.status.value == "pass")
+        click.echo(f"{path}: {result.status.value}; {n_pass}/{len(result.checks)} checks pass")
+    sys.exit(1 if failed else 0)
+
+
+def _register_optional():
+    """Commands that live beside their subsystem (eval, batch, LLM config)."""
+    try:
+        from eval.cli import eval_command
+
+        main.add_command(eval_command, "eval")
+    except ImportError:
+        pass
+    try:
+        from .batch import batch_command, query_command
+
+        main.add_command(batch_command, "batch")
+        main.add_command(query_command, "query")
+    except ImportError:
+        pass
+    try:
+        from .llm.cli import cache_command, config_command
+
+        main.add_command(config_command, "config")
+        main.add_command(cache_command, "cache")
+    except ImportError:
+        pass
+
+
+_register_optional()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

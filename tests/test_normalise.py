@@ -1,0 +1,53 @@
+"""Cell values by the rules of template.md, and the one-char-for-one-char text map."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.normalise import normalise_text, parse_cell
+
+
+@pytest.mark.parametrize(
+    "raw,column,value",
+    [
+        ("27个", "", 27), ("493.5万", "amount", 493.5), ("4935000元", "amount", 493.5), ("30183.96万元", "amount", 30183.96),
+        ("22（其中修订16件）", "", 22), ("本年增加 12 项", "change", 12), ("减少3", "change", -3), ("0%", "change", 0),
+        ("无", "", 0), ("１２３", "", 123), ("1,234", "", 1234), ("156次", "projects", 156),
+    ],
+)
+def test_values(raw, column, value):
+    p = parse_cell(raw, column)
+    assert p.value == value and p.repaired is None
+
+
+@pytest.mark.parametrize("raw", ["", "/", "—", "——", "-", "－"])
+def test_blank_and_dashes_are_null(raw):
+    p = parse_cell(raw)
+    assert p.kind == "blank" and p.value is None
+
+
+@pytest.mark.parametrize("raw,value", [("1O", 10), ("l2", 12), ("S", 5), ("2O1", 201)])
+def test_ocr_digits_repaired_and_marked(raw, value):
+    p = parse_cell(raw)
+    assert p.value == value and p.repaired
+
+
+def test_split_decimal_is_joined_and_marked():
+    p = parse_cell("156.04 7", "amount")
+    assert p.value == 156.047 and "split" in p.repaired
+
+
+@pytest.mark.parametrize("raw", ["4h", "x7"])
+def test_unreadable_is_not_a_value(raw):
+    assert parse_cell(raw).kind == "unreadable" and parse_cell(raw).value is None
+
+
+def test_labels_are_text_not_numbers():
+    assert parse_cell("2.重复申请").kind == "text"
+
+
+def test_normalised_text_keeps_length_and_original():
+    nt = normalise_text("規範性文件 | ８３ | 83 |\r\n三、收到和處理")
+    assert nt.lines[0].startswith("规范性文件 | 83")
+    assert [len(a) for a in nt.lines] == [len(b) for b in nt.original]
+    assert nt.original[1] == "三、收到和處理" and nt.lines[1] == "三、收到和处理"

@@ -1,0 +1,190 @@
+"""The offline core on the seeds (against their goldens) and on built reports."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extractor.models import Status
+from extractor.pipeline import extract_path, extract_text
+from extractor.template import expected_keys, flatten
+
+from .builders import consistent_values, render
+
+GOLDENS = Path(__file__).resolve().parents[1] / "goldens"
+SEEDS = sorted(p.stem for p in GOLDENS.glob("*.json"))
+
+
+def _eq(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Decimal(str(a)) == Decimal(str(b))
+
+
+def _wrong(result, truth: dict) -> dict:
+    got = flatten(result.tables)
+    bad = {k: (v, got.get(k, "absent")) for k, v in truth.items() if not _eq(v, got.get(k))}
+    bad.update({k: ("spurious", got[k]) for k in got if k not in truth})
+    return bad
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_seed_matches_golden(stem):
+    golden = json.loads((GOLDENS / f"{stem}.json").read_text(encoding="utf-8"))
+    result = extract_path(GOLDENS / golden["source"])
+    assert (result.agency, result.year, result.template) == (golden["agency"], golden["year"], golden["template"])
+    assert _wrong(result, flatten(golden["tables"])) == {}
+
+
+@pytest.mark.parametrize(
+    "stem,rules",
+    [
+        ("000_5f327aea0ae552b3", {"applications.handled_sum.natural_person", "applications.handled_sum.total"}),
+        ("001_d1fc26957a86d65b", {"legacy.replies_sum"}),
+        ("004_47f15d85c28c24e1", {"applications.handled_sum.natural_person", "applications.handled_sum.other_org"}),
+    ],
+)
+def test_source_inconsistent_seeds_name_the_failing_rules(stem, rules):
+    result = extract_path(GOLDENS / f"{stem}.txt")
+    assert result.status == Status.source_inconsistent
+    assert set(result.failing_rules()) == rules
+    for chk in result.checks:
+        if chk.rule in rules:
+            assert chk.imbalance and chk.cells
+
+
+def test_seed_003_unreadable_cells_are_null_never_invented():
+    result = extract_path(GOLDENS / "003_fbcc47a07046e9b4.txt")
+    assert result.status != Status.verified
+    assert result.status == Status.needs_review
+    cell = result.cells["active_disclosure.licensing.previous_items"]
+    assert cell.value is None and "unreadable" in cell.flags and cell.raw == "4h"
+    # printed blanks stay null; the totals imply 0 and say so beside the null
+    for key in ("applications.unable_not_held.other_org", "applications.not_processed_confirmation.natural_person",
+                "applications.carried_forward.natural_person"):
+        c = result.cells[key]
+        assert c.value is None
+        assert c.inferred is not None and c.inferred.value == 0
+    # the row whose label OCR destroyed is placed by position, and flagged
+    assert "label_by_position" in result.cells["applications.not_processed_publication.total"].flags
+    amount = result.cells["active_disclosure.procurement.amount"]
+    assert amount.value == 156.047 and amount.repaired
+
+
+def test_seed_002_verified_with_provenance():
+    result = extract_path(GOLDENS / "002_d0194d03ec3ce05d.txt")
+    assert result.status == Status.verified
+    c = result.cells["active_disclosure.procurement.amount"]
+    text = (GOLDENS / "002_d0194d03ec3ce05d.txt").read_text(encoding="utf-8")
+    assert c.value == 13.6 and c.raw == "13.6万" and c.method == "parser"
+    assert text[c.span[0]:c.span[1]] == "13.6万"
+    assert text.splitlines()[c.line - 1].strip() == "13.6万"
+
+
+def test_traditional_characters_keep_their_raw_text():
+    result = extract_path(GOLDENS / "000_5f327aea0ae552b3.txt")
+    c = result.cells["active_disclosure.procurement.amount"]
+    assert c.value == 493.5 and c.raw == "493.5萬"
+    assert result.agency == "江西省人民政府办公厅"
+
+
+@pytest.mark.parametrize("layout", ["pipe", "tab", "lines", "aligned"])
+@pytest.mark.parametrize("template", ["2019", "2021"])
+def test_built_report_every_layout(layout, template):
+    values = consistent_values(template, seed=hash((layout, template)) % 1000)
+    text = render(template, values, layout, year=2022 if template == "2021" else 2019)
+    result = extract_text(text, "built.txt")
+    assert result.template == template
+    assert _wrong(result, values) == {}
+    assert result.status == Status.verified, result.reason
+
+
+def test_2021_layout_has_25_rows():
+    values = consistent_values("2021", seed=3)
+    result = extract_text(render("2021", values, "tab", year=2021), "r.txt")
+    rows = {k.split(".")[1] for k in flatten(result.tables) if k.startswith("applications.")}
+    assert len(rows) == 25 and "other_misc" in rows and "other_handling" not in rows
+    assert set(flatten(result.tables)) == set(expected_keys("2021"))
+
+
+@pytest.mark.parametrize("layout", ["pipe", "lines"])
+def test_missing_row_does_not_shift_the_rows_after_it(layout):
+    values = consistent_values("2019", seed=5)
+    values["applications.denied_third_party.natural_person"] = 7  # make rows distinguishable
+    text = render("2019", values, layout, drop_rows=("applications.denied_three_safety",))
+    result = extract_text(text, "r.txt")
+    got = flatten(result.tables)
+    assert not any(k.startswith("applications.denied_three_safety.") for k in got)
+    truth = {k: v for k, v in values.items() if not k.startswith("applications.denied_three_safety.")}
+    assert _wrong(result, truth) == {}
+    assert result.status == Status.needs_review  # a row is missing: never verified
+
+
+@pytest.mark.parametrize("layout", ["pipe", "aligned"])
+def test_row_label_split_across_lines(layout):
+    values = consistent_values("2019", seed=7)
+    text = render("2019", values, layout, split_label="not_processed_confirmation")
+    result = extract_text(text, "r.txt")
+    assert _wrong(result, values) == {}
+
+
+@pytest.mark.parametrize("layout", ["pipe", "tab", "lines", "aligned"])
+def test_page_number_and_repeated_header_inside_table(layout):
+    values = consistent_values("2019", seed=11)
+    text = render("2019", values, layout, page_number_after="denied_internal_affairs",
+                  repeat_header_after="denied_internal_affairs")
+    result = extract_text(text, "r.txt")
+    assert _wrong(result, values) == {}
+    assert result.status == Status.verified
+
+
+def test_label_printed_vertically_one_char_per_line():
+    values = consistent_values("2019", seed=13)
+    text = render("2019", values, "aligned", vertical_label="not_processed_duplicate")
+    result = extract_text(text, "r.txt")
+    assert _wrong(result, values) == {}
+
+
+@pytest.mark.parametrize("flat", [True, False])
+def test_table_four_flat_or_in_rows(flat):
+    values = consistent_values("2019", seed=17)
+    result = extract_text(render("2019", values, "pipe", flat_review=flat), "r.txt")
+    got = flatten(result.tables)
+    for k, v in values.items():
+        if k.startswith("review_litigation."):
+            assert got[k] == v
+
+
+def test_a_wrong_total_in_the_source_is_reported_not_fixed():
+    values = consistent_values("2019", seed=19)
+    values["applications.total_handled.natural_person"] += 3
+    result = extract_text(render("2019", values, "tab"), "r.txt")
+    assert flatten(result.tables)["applications.total_handled.natural_person"] == values["applications.total_handled.natural_person"]
+    assert result.status == Status.source_inconsistent
+    failing = set(result.failing_rules())
+    assert "applications.handled_sum.natural_person" in failing
+    assert "applications.balance.natural_person" in failing
+
+
+def test_ocr_confusions_repaired_and_marked():
+    values = consistent_values("2019", seed=23)
+    text = render("2019", values, "pipe")
+    line = next(l for l in text.splitlines() if l.startswith("二、上年结转"))
+    cells = line.split(" | ")
+    col = next(i for i in range(1, 7) if cells[i] in ("0", "1"))
+    printed = cells[col]
+    cells[col] = printed.replace("0", "O").replace("1", "l")
+    text = text.replace(line, " | ".join(cells))
+    result = extract_text(text, "r.txt")
+    key = "applications.carried_over." + ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")[col - 1]
+    c = result.cells[key]
+    assert c.value == int(printed) and c.repaired and c.raw == cells[col]
+    assert result.status == Status.repaired
+
+
+def test_not_a_report():
+    result = extract_text("关于召开春季运动会的通知\n各部门：定于四月举行运动会。\n", "notice.txt")
+    assert result.status == Status.not_a_report and result.reason
