@@ -158,6 +158,7 @@ def _repair_ocr(s: str) -> Optional[tuple[str, str]]:
     return None
 
 
+@lru_cache(maxsize=65536)
 def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = True) -> ParsedCell:
     """Read one printed cell by the value rules of template.md."""
     if raw is None:
@@ -220,6 +221,7 @@ def is_numeric_cell(raw: str) -> bool:
     return parse_cell(raw).kind in ("number", "zero_word")
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """A label reduced for matching: simplified, no spaces, punctuation or numbering."""
     t = normalise_line(unicodedata.normalize("NFKC", text))

@@ -72,10 +72,13 @@ def infer_cells(result: Result, checks: list[CheckResult]) -> dict[str, Inferred
 
 
 def assess(result: Result) -> Result:
-    """Re-run checks and inference on ``result.tables``; set status and reason."""
+    """Re-run checks and inference on ``result.tables``; set status and reason.
+
+    Updates ``result`` in place (the caller owns it) and returns it.
+    """
     if result.status in (Status.not_a_report, Status.error) or not result.template:
         return result
-    r = result.model_copy(deep=True)
+    r = result
     values = _values(r)
     checks = run_checks(values, r.narrative)
     for key, c in r.cells.items():
