@@ -188,3 +188,19 @@ def test_ocr_confusions_repaired_and_marked():
 def test_not_a_report():
     result = extract_text("关于召开春季运动会的通知\n各部门：定于四月举行运动会。\n", "notice.txt")
     assert result.status == Status.not_a_report and result.reason
+
+
+def test_subtotal_column_for_organisations_is_not_a_canonical_cell():
+    values = consistent_values("2019", seed=29)
+    text = render("2019", values, "tab")
+    out = []
+    orgs = ("commercial", "research", "social_welfare", "legal_service", "other_org")
+    for line in text.splitlines():
+        cells = line.split("\t")
+        if len(cells) == 8 and cells[1].isdigit():
+            # 自然人, 5 organisations, 小计, 总计
+            cells = cells[:7] + [str(sum(int(c) for c in cells[2:7]))] + cells[7:]
+        out.append("\t".join(cells))
+    result = extract_text("\n".join(out), "r.txt")
+    assert _wrong(result, values) == {}
+    assert result.status == Status.verified

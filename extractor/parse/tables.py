@@ -71,8 +71,13 @@ def sum_check(n_parts: int) -> Check:
 
 
 def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
-          check: Optional[Check] = None) -> tuple[list[Optional[Cell]], list[str], list[list[Optional[Cell]]]]:
-    """Values → columns. Returns (assignment, flags per row, alternatives)."""
+          check: Optional[Check] = None, drop: Optional[int] = None,
+          ) -> tuple[list[Optional[Cell]], list[str], list[list[Optional[Cell]]]]:
+    """Values → columns. Returns (assignment, flags per row, alternatives).
+
+    ``drop`` is the index of an extra column the whole table prints (a 小计),
+    found by ``extra_column``.
+    """
     k = len(columns)
     vals = list(values)
     while vals and vals[-1].kind == "blank" and not vals[-1].text:
@@ -80,6 +85,8 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
     nonblank = [v for v in vals if v.kind == "value"]
     if len(nonblank) == k:
         return list(nonblank), [], []
+    if drop is not None and len(nonblank) == k + 1:
+        return nonblank[:drop] + nonblank[drop + 1:], [], []
     if len(vals) == k:
         return list(vals), [], []
     if len(vals) > k:
@@ -91,6 +98,9 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
         cands = [trimmed[i:i + k] for i in range(len(trimmed) - k + 1)]
         if len(nonblank) > k:
             cands = [nonblank[i:i + k] for i in range(len(nonblank) - k + 1)]
+            if len(nonblank) == k + 1:
+                # one stray or extra column (e.g. a 小计 for 法人或其他组织): try dropping each
+                cands += [nonblank[:i] + nonblank[i + 1:] for i in range(1, k)]
         return _choose(cands, columns, check, "extra_values")
     # fewer values than columns: a cell was not printed; try each place for the gap
     gaps = k - len(vals)
@@ -135,11 +145,12 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         return 0 < n <= len(t.columns) + 1
 
     matches = match_rows(logical, rows, count_ok)
+    drop = extra_column(matches, checks or {})
     out = TableParse()
     for mt in matches:
         t = mt.template_row
         chk = (checks or {}).get(t.key)
-        assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk)
+        assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk, drop)
         if mt.by_position:
             flags = flags + ["label_by_position"]
         out.found_rows.append(t.key)
@@ -159,6 +170,21 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
                                                    note="another alignment of the row's values"))
             out.cells[f"{table.key}.{t.key}.{col}"] = rc
     return out
+
+
+def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:
+    """The one column index that, dropped, makes every over-long row add up."""
+    common: Optional[set[int]] = None
+    for mt in matches:
+        k = len(mt.template_row.columns)
+        chk = checks.get(mt.template_row.key)
+        nonblank = [v for v in mt.row.values if v.kind == "value"]
+        if chk is None or len(nonblank) != k + 1:
+            continue
+        cols = mt.template_row.columns
+        ok = {i for i in range(1, k) if chk([_numeric(x, c) for x, c in zip(nonblank[:i] + nonblank[i + 1:], cols)])}
+        common = ok if common is None else common & ok
+    return next(iter(common)) if common and len(common) == 1 else None
 
 
 def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
