@@ -152,7 +152,7 @@ def _repair_ocr(s: str) -> Optional[tuple[str, str]]:
     if not s or not any(ch in _OCR_DIGITS for ch in s):
         return None
     fixed = "".join(_OCR_DIGITS.get(ch, ch) for ch in s)
-    if re.fullmatch(r"\d+(?:\.\d+)?", fixed) and (any(ch.isdigit() for ch in s) or len(s) == 1):
+    if re.fullmatch(r"\d+(?:\.\d+)?", fixed) and len(s) <= 8:
         swaps = ",".join(sorted({f"{ch}→{_OCR_DIGITS[ch]}" for ch in s if ch in _OCR_DIGITS}))
         return fixed, swaps
     return None
@@ -202,7 +202,8 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
         return ParsedCell("number", v, repaired=split_note)
 
     if allow_repair:
-        rep = _repair_ocr(compact)
+        m = re.fullmatch(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?", compact)
+        rep = _repair_ocr(m.group(1)) if m else None
         if rep:
             fixed, swaps = rep
             return ParsedCell("number", _to_number(fixed, decimal), repaired=swaps)

@@ -106,7 +106,8 @@ def assess(result: Result) -> Result:
 
 
 def _expected(result: Result) -> list[str]:
-    form = "split" if any(k.startswith("applications.other_no_correction") for k in result.cells) else "single"
+    split_rows = ("applications.other_no_correction.", "applications.other_unpaid_fee.", "applications.other_misc.")
+    form = "split" if any(k.startswith(split_rows) for k in result.cells) else "single"
     printed = {k.split(".")[0] for k in result.cells}
     return [k for k in expected_keys(result.template, other_form=form) if k.split(".")[0] in printed]
 

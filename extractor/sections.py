@@ -23,6 +23,8 @@ _HEADING_RE = re.compile(
 )
 _HEADING_PREFIX_RE = re.compile(r"^[\s#*>]*(?:第\s*)?([一二三四五六七八九十]{1,3})\s*[、.,，．]\s*\**(.{2,40})")
 
+_ARABIC_HEADING_RE = re.compile(r"^[\s#*>]*(\d{1,2})\s*[、.．]\s*\**([\u4e00-\u9fff].{1,38})")
+
 # Section names by the keywords their headings carry (simplified, spaces removed).
 _SECTION_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("review_litigation", ("行政复议", "行政诉讼")),
@@ -71,7 +73,9 @@ def find_headings(nt: NormalisedText) -> list[tuple[int, str, str]]:
             continue
         m = _HEADING_PREFIX_RE.match(stripped)
         if not m:
-            continue
+            m = _ARABIC_HEADING_RE.match(stripped)
+            if not m or len(stripped) > 40 or "。" in stripped:
+                continue
         title = m.group(2)
         name = _classify_heading(title)
         if name:
@@ -128,7 +132,6 @@ def detect_template(nt: NormalisedText, year: Optional[int] = None) -> Optional[
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _TITLE_WORDS = ("年度报告", "年报", "工作报告", "年度工作报告")
 _AGENCY_TAIL = ("信息公开", "政务公开")
-_ORG_ENDINGS = "局委厅办院署会司处室站所中心馆队部"
 
 
 def _title_lines(nt: NormalisedText, limit: int = 12) -> list[tuple[int, str]]:
@@ -180,15 +183,16 @@ def parse_title(title: str) -> tuple[Optional[str], Optional[int]]:
     agency = pre.strip("《》()（）") or None
     if not agency:
         post = re.sub(r"^度", "", post)
-        for tail in _AGENCY_TAIL:
-            j = post.find(tail)
-            if j > 0:
-                cand = post[:j]
-                if tail == "信息公开" and cand.endswith("政府") and not cand.endswith("人民政府"):
-                    if len(cand) > 2 and cand[-3] in _ORG_ENDINGS:
-                        cand = cand[:-2]
-                agency = cand or None
-                break
+        j = post.find("政府信息公开")
+        if j > 0:
+            cand = post[:j]
+            agency = cand + "政府" if cand.endswith("人民") else cand
+        else:
+            for tail in _AGENCY_TAIL:
+                j = post.find(tail)
+                if j > 0:
+                    agency = post[:j]
+                    break
     return agency, year
 
 

@@ -128,8 +128,13 @@ def row_patterns(row: Row) -> tuple[str, ...]:
 
 
 def similarity(candidate: str, patterns: Sequence[str]) -> float:
-    """1 + len/100 when a pattern is contained, else bigram recall of the label."""
-    key = label_key(candidate)
+    """1 + len/100 when a pattern is contained, else a bigram overlap score.
+
+    The overlap takes the better of recall (how much of the label the
+    candidate holds: OCR-damaged labels) and precision (how much of the
+    candidate is in the label: a label cut short by wrapping).
+    """
+    key = _NUMBERING_RE.sub("", label_key(candidate))
     if not key:
         return 0.0
     best = 0.0
@@ -143,11 +148,16 @@ def similarity(candidate: str, patterns: Sequence[str]) -> float:
         return 0.0
     pb = _bigrams(main)
     kb = _bigrams(key)
-    recall = len(pb & kb) / len(pb)
+    common = len(pb & kb)
+    recall = common / len(pb)
     # penalise candidates much longer than the label (headers, prose)
     if len(key) > 2.5 * len(main):
         recall *= 0.7
-    return recall
+    precision = common / len(kb) * 0.9 if len(kb) >= 5 else 0.0
+    return max(recall, precision)
+
+
+_NUMBERING_RE = re.compile(r"^[0-9一二三四五六七八九十]{1,3}(?=[\u4e00-\u9fff])")
 
 
 @dataclass

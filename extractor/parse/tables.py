@@ -31,7 +31,7 @@ class TableParse:
 
 def make_cell(nt: NormalisedText, c: Optional[Cell], column: str, flags: Sequence[str] = ()) -> ResultCell:
     if c is None:
-        return ResultCell(value=None, raw=None, flags=list(flags) or ["missing"])
+        return ResultCell(value=None, raw=None, flags=[*flags, "missing"])
     p = parse_cell(c.text, column)
     fl = list(flags)
     value = p.value if p.kind in ("number", "zero_word") else None
@@ -47,7 +47,7 @@ def make_cell(nt: NormalisedText, c: Optional[Cell], column: str, flags: Sequenc
         line=c.line + 1,
         span=nt.span(c.line, c.start, c.end),
         method="parser",
-        repaired=p.repaired,
+        repaired=c.repaired or p.repaired,
         flags=fl,
     )
 
@@ -102,7 +102,12 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
                 # one stray or extra column (e.g. a 小计 for 法人或其他组织): try dropping each
                 cands += [nonblank[:i] + nonblank[i + 1:] for i in range(1, k)]
         return _choose(cands, columns, check, "extra_values")
-    # fewer values than columns: a cell was not printed; try each place for the gap
+    # fewer values than columns: two cells printed as one ("22" for 2 | 2)?
+    if check is not None and len(nonblank) == len(vals) and 0 < k - len(vals) <= 3:
+        split = _split_merged(vals, columns, check)
+        if split is not None:
+            return split, [], []
+    # or a cell was not printed: try each place for the gap
     gaps = k - len(vals)
     if gaps > 2 or not vals:
         return list(vals) + [None] * gaps, ["missing_values"], []
@@ -111,6 +116,50 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
         it = iter(vals)
         cands.append([None if i in pos else next(it) for i in range(k)])
     return _choose(cands, columns, check, "missing_values")
+
+
+def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Optional[list[Cell]]:
+    """The one way of splitting merged digits that makes the row add up."""
+    need = len(columns) - len(vals)
+    found: list[list[Cell]] = []
+
+    def pieces(c: Cell):
+        t = c.text.strip()
+        if not t.isdigit() or len(t) < 2:
+            return []
+        out = []
+        for cut in range(1, len(t)):
+            a, b = t[:cut], t[cut:]
+            if (len(a) > 1 and a[0] == "0") or (len(b) > 1 and b[0] == "0"):
+                continue
+            out.append((_piece(c, 0, cut), _piece(c, cut, len(t))))
+        return out
+
+    seen: set = set()
+
+    def walk(i: int, acc: list[Cell], left: int):
+        if len(seen) > 1:
+            return
+        if i == len(vals):
+            nums = tuple(_numeric(x, col) for x, col in zip(acc, columns))
+            if left == 0 and check(list(nums)) and nums not in seen:
+                seen.add(nums)
+                found.append(list(acc))
+            return
+        walk(i + 1, acc + [vals[i]], left)
+        if left:
+            for a, b in pieces(vals[i]):
+                walk(i + 1, acc + [a, b], left - 1)
+
+    walk(0, [], need)
+    return found[0] if len(found) == 1 else None
+
+
+def _piece(c: Cell, a: int, b: int) -> Cell:
+    text = c.text.strip()
+    off = c.text.index(text) if text in c.text else 0
+    return Cell("value", text[a:b], c.raw.strip()[a:b], c.line, c.start + off + a, c.start + off + b, "number",
+                repaired=f"split merged cells {text!r}")
 
 
 def _choose(cands, columns, check, why):

@@ -30,6 +30,7 @@ class Cell:
     start: int  # char offsets within the line (normalised == original offsets)
     end: int
     value_kind: Optional[str] = None  # number | zero_word | blank | unreadable
+    repaired: Optional[str] = None  # set when the parser cut a cell out of another
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Line:
 
 def _split(line: str) -> tuple[list[tuple[int, int]], bool]:
     """Cell spans of a line and whether it is a multi-cell row."""
+    if "\t" in line and not line.strip():
+        return [(0, 0)], False  # one empty cell printed alone (one-cell-per-line tables)
     if "\t" in line.strip():
         sep = "\t"
     elif line.count("|") >= 1 and not re.fullmatch(r"\s*\|?\s*[-:| ]+\s*\|?\s*", line):
