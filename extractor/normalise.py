@@ -226,5 +226,6 @@ def is_numeric_cell(raw: str) -> bool:
 def label_key(text: str) -> str:
     """A label reduced for matching: simplified, no spaces, punctuation or numbering."""
     t = normalise_line(unicodedata.normalize("NFKC", text))
+    t = re.sub(r"<[^<>]{1,12}>", "", t)  # <br>, <u>…</u> left inside cells
     t = re.sub(r"[\s\"'“”‘’「」『』《》<>()（）\[\]【】:：,，.。、;；!！?？*#|_·•~`-]", "", t)
     return t

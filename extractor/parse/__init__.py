@@ -35,6 +35,7 @@ _ANCHORS = {
     "review_litigation": ("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉"),
 }
 _ORDER = ("active_disclosure", "applications", "review_litigation")
+_NUMERIC_CELL_RE = re.compile(r"(?:^|[\t|]|\s{2})\s*[\dOl]+(?:\.\d+)?\s*(?:万元|元|个|件|项|次|条)?\s*(?:$|[\t|]|\s{2})")
 
 
 @dataclass
@@ -68,8 +69,11 @@ def table_regions(nt: NormalisedText, sections: Sequence[Section]) -> dict[str, 
         lo = max([v for v in starts.values()], default=0)
         a = _first_anchor(nt, _ANCHORS[name], lo)
         if a is not None:
-            # include a few label lines above the anchor (headers, 第二十条)
-            starts[name] = max(lo, a - 2)
+            # include the label lines just above the anchor (a title, 第二十条), not the rows of the table before
+            k = a
+            while k - 1 >= lo and a - (k - 1) <= 3 and not _NUMERIC_CELL_RE.search(nt.lines[k - 1]):
+                k -= 1
+            starts[name] = k
     regions = {}
     ordered = sorted(starts.items(), key=lambda kv: kv[1])
     for k, (name, s) in enumerate(ordered):

@@ -85,6 +85,8 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
     nonblank = [v for v in vals if v.kind == "value"]
     if len(nonblank) == k:
         return list(nonblank), [], []
+    if len(values) == k and len(vals) < k:
+        return list(values), [], []  # the trailing empty cell is the last column, printed blank
     if drop is not None and len(nonblank) == k + 1:
         return nonblank[:drop] + nonblank[drop + 1:], [], []
     if len(vals) == k:

@@ -71,6 +71,8 @@ def _split(line: str) -> tuple[list[tuple[int, int]], bool]:
         if sep == "|":  # markdown rows open and close with a pipe
             if spans and not line[spans[0][0]:spans[0][1]].strip():
                 spans = spans[1:]
+            if spans and line.rstrip().endswith("|") and not line[spans[-1][0]:spans[-1][1]].strip():
+                spans = spans[:-1]
         else:  # an indented row: the empty label column is not a cell
             while spans and not line[spans[0][0]:spans[0][1]].strip():
                 spans = spans[1:]
