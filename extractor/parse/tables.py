@@ -201,7 +201,11 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
     for mt in matches:
         t = mt.template_row
         chk = (checks or {}).get(t.key)
-        assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk, drop)
+        placed = by_column_position(mt, matches, lines)
+        if placed is not None:
+            assigned, flags, alts = placed, [], []
+        else:
+            assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk, drop)
         if mt.by_position:
             flags = flags + ["label_by_position"]
         out.found_rows.append(t.key)
@@ -221,6 +225,51 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
                                                    note="another alignment of the row's values"))
             out.cells[f"{table.key}.{t.key}.{col}"] = rc
     return out
+
+
+def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Optional[Cell]]]:
+    """Space-aligned text (from a PDF) drops blank cells; where its numbers sit
+    says which columns they are: compare with a complete row of the same
+    columns, or with the column headings above."""
+    cols = mt.template_row.columns
+    k = len(cols)
+    vals = [v for v in mt.row.values if v.kind == "value"]
+    if not vals or len(vals) >= k or not all(v.x1 > 0 for v in vals):
+        return None
+    line_no = vals[0].line
+    refs = []
+    for other in matches:
+        ov = [v for v in other.row.values if v.kind == "value"]
+        if other is mt or other.template_row.columns != cols or len(ov) != k or not all(v.x1 > 0 for v in ov):
+            continue
+        refs.append((abs(ov[0].line - line_no), [v.x1 for v in ov]))
+    if refs:
+        positions = min(refs)[1]
+        where = [v.x1 for v in vals]
+    else:
+        header = None
+        for line in lines:
+            if line.index >= line_no:
+                break
+            labels = [c for c in line.cells if c.kind == "label"]
+            if line.aligned and len(labels) >= k and not line.values:
+                header = labels[-k:]
+        if header is None:
+            return None
+        positions = [(c.x0 + c.x1) / 2 for c in header]
+        where = [(v.x0 + v.x1) / 2 for v in vals]
+    gap = min((b - a for a, b in zip(positions, positions[1:])), default=0)
+    if gap <= 0:
+        return None
+    out: list[Optional[Cell]] = [None] * k
+    last = -1
+    for v, x in zip(vals, where):
+        j = min(range(k), key=lambda i: abs(positions[i] - x))
+        if j <= last or abs(positions[j] - x) > gap / 2 or out[j] is not None:
+            return None
+        out[j] = v
+        last = j
+    return [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:

@@ -9,6 +9,7 @@ numbers, lone punctuation), and keeps its position for provenance.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
@@ -31,6 +32,8 @@ class Cell:
     end: int
     value_kind: Optional[str] = None  # number | zero_word | blank | unreadable
     repaired: Optional[str] = None  # set when the parser cut a cell out of another
+    x0: float = 0.0  # display columns (CJK counts 2) in space-aligned text, for column positions
+    x1: float = 0.0
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Line:
     index: int
     cells: list[Cell]
     multi: bool  # printed as several cells on one line (tab, pipe, aligned)
+    aligned: bool = False  # cells separated by runs of spaces (text pulled from a PDF)
 
     @property
     def values(self) -> list[Cell]:
@@ -52,10 +56,10 @@ class Line:
         return not self.cells
 
 
-def _split(line: str) -> tuple[list[tuple[int, int]], bool]:
-    """Cell spans of a line and whether it is a multi-cell row."""
+def _split(line: str) -> tuple[list[tuple[int, int]], str]:
+    """Cell spans of a line and how it was cut: tab | pipe | space | single."""
     if "\t" in line and not line.strip():
-        return [(0, 0)], False  # one empty cell printed alone (one-cell-per-line tables)
+        return [(0, 0)], "single"  # one empty cell printed alone (one-cell-per-line tables)
     if "\t" in line.strip():
         sep = "\t"
     elif line.count("|") >= 1 and not re.fullmatch(r"\s*\|?\s*[-:| ]+\s*\|?\s*", line):
@@ -76,16 +80,16 @@ def _split(line: str) -> tuple[list[tuple[int, int]], bool]:
         else:  # an indented row: the empty label column is not a cell
             while spans and not line[spans[0][0]:spans[0][1]].strip():
                 spans = spans[1:]
-        return spans, True
+        return spans, "tab" if sep == "\t" else "pipe"
     if re.search(r"\S {2,}\S", line.strip()):
         for m in re.finditer(r"\S+(?: \S+)*", line):
             spans.append((m.start(), m.end()))
-        return spans, len(spans) > 1
+        return spans, "space" if len(spans) > 1 else "single"
     s = line.strip()
     if not s:
-        return [], False
+        return [], "single"
     start = line.index(s)
-    return [(start, start + len(s))], False
+    return [(start, start + len(s))], "single"
 
 
 def _classify(text: str) -> tuple[str, Optional[str]]:
@@ -144,14 +148,27 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
     end = len(nt.lines) if end is None else end
     out = []
     for i in range(start, end):
-        spans, multi = _split(nt.lines[i])
+        spans, mode = _split(nt.lines[i])
+        aligned = mode == "space"
+        multi = mode != "single"
         cells: list[Cell] = []
         for a, b in spans:
             cells.extend(_cells_of(nt, i, a, b))
+        if aligned:
+            _display_columns(nt.lines[i], cells)
         if multi and all(c.kind == "blank" for c in cells):
             cells = []
         cells = [c for c in cells if c.kind != "noise"]
         if len(cells) > 1:
             multi = True
-        out.append(Line(i, cells, multi))
+        out.append(Line(i, cells, multi, aligned))
     return out
+
+
+def _display_columns(line: str, cells: list[Cell]) -> None:
+    """Set each cell's display columns: wide (CJK) characters count two."""
+    widths = [0]
+    for ch in line:
+        widths.append(widths[-1] + (2 if unicodedata.east_asian_width(ch) in "WF" else 1))
+    for c in cells:
+        c.x0, c.x1 = widths[c.start], widths[c.end]
