@@ -8,6 +8,7 @@ its candidates, never guessed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable, Optional, Sequence
@@ -89,6 +90,13 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
         return list(values), [], []  # the trailing empty cell is the last column, printed blank
     if drop is not None and len(nonblank) == k + 1:
         return nonblank[:drop] + nonblank[drop + 1:], [], []
+    if len(nonblank) < k and any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+        # two cells printed as one ("00" for 0 | 0), maybe leaving an empty cell beside
+        split = _split_merged(nonblank, columns, check) if check is not None and k - len(nonblank) <= 3 else None
+        if split is None:
+            split = _split_zeros(nonblank, k)
+        if split is not None:
+            return split, [], []
     if len(vals) == k:
         return list(vals), [], []
     if len(vals) > k:
@@ -104,12 +112,7 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
                 # one stray or extra column (e.g. a 小计 for 法人或其他组织): try dropping each
                 cands += [nonblank[:i] + nonblank[i + 1:] for i in range(1, k)]
         return _choose(cands, columns, check, "extra_values")
-    # fewer values than columns: two cells printed as one ("22" for 2 | 2)?
-    if check is not None and len(nonblank) == len(vals) and 0 < k - len(vals) <= 3:
-        split = _split_merged(vals, columns, check)
-        if split is not None:
-            return split, [], []
-    # or a cell was not printed: try each place for the gap
+    # fewer values than columns: a cell was not printed: try each place for the gap
     gaps = k - len(vals)
     if gaps > 2 or not vals:
         return list(vals) + [None] * gaps, ["missing_values"], []
@@ -155,6 +158,21 @@ def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Opt
 
     walk(0, [], need)
     return found[0] if len(found) == 1 else None
+
+
+def _split_zeros(vals: list[Cell], k: int) -> Optional[list[Cell]]:
+    """Runs of zeros ("00") that, cut into single zeros, fill the row exactly."""
+    extra = sum(len(v.text.strip()) - 1 for v in vals if re.fullmatch(r"00+", v.text.strip()))
+    if not extra or len(vals) + extra != k:
+        return None
+    out: list[Cell] = []
+    for v in vals:
+        t = v.text.strip()
+        if re.fullmatch(r"00+", t):
+            out.extend(_piece(v, i, i + 1) for i in range(len(t)))
+        else:
+            out.append(v)
+    return out
 
 
 def _piece(c: Cell, a: int, b: int) -> Cell:
