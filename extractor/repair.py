@@ -25,7 +25,8 @@ from .models import Cell, CheckResult, CheckStatus, Inferred, Result, Status
 from .template import expected_keys, flatten, tables_for
 
 # Flags that mean a cell's printed value was not read cleanly.
-DOUBT_FLAGS = frozenset({"unreadable", "missing", "ambiguous", "ungrounded", "label_by_position", "disagreement"})
+DOUBT_FLAGS = frozenset({"unreadable", "missing", "ambiguous", "ungrounded", "label_by_position", "disagreement",
+                         "missing_values", "extra_values"})
 # Flags that mean the cell is a printed blank: legitimately null, but unverifiable.
 BLANK_FLAGS = frozenset({"blank", "dash"})
 

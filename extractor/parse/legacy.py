@@ -36,6 +36,11 @@ def match_indicator(label: str, block: Optional[str]) -> Optional[str]:
             if len(key) - len(pat) > 6 and not key.endswith(pat):
                 continue
             best, best_len = k, len(pat)
+    if best is None and len(key) >= 5:
+        # a label cut short by wrapping: the start of exactly one indicator
+        starts = {k for k, pat in _PATTERNS if pat.startswith(key)}
+        if len(starts) == 1:
+            best = starts.pop()
     if best in ("review_corrected", "litigation_corrected", "review_other", "litigation_other"):
         suffix = _AMBIGUOUS["被依法纠错数" if best.endswith("corrected") else "其他情形数"]
         best = f"{block or 'review'}_{suffix}"

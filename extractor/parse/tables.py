@@ -115,7 +115,7 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
     # fewer values than columns: a cell was not printed: try each place for the gap
     gaps = k - len(vals)
     if gaps > 2 or not vals:
-        return list(vals) + [None] * gaps, ["missing_values"], []
+        return [None] * k, ["missing_values"], []  # too many places for the gaps: read nothing
     cands = []
     for pos in combinations(range(k), gaps):
         it = iter(vals)
