@@ -314,13 +314,23 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     ):
         return labelled
     seq: list[Cell] = []
+    pending_blanks: list[Cell] = []
     for line in lines:
         if line.is_blank:
             continue
         vals = [c for c in line.cells if c.kind in ("value", "blank")]
         texts = [c for c in line.cells if c.kind in ("label", "prose")]
         if any(c.kind == "value" for c in vals) and len(vals) >= len(texts) * 2:
+            seq.extend(pending_blanks if seq else [])  # blank cells between two runs of values count
+            pending_blanks = []
             seq.extend(vals)
+        elif vals and not texts and not line.multi:
+            pending_blanks.extend(vals)  # a cell printed blank, one per line
+        else:
+            pending_blanks = []
+    n_cells = sum(len(r.columns) for r in table.rows)
+    if seq and pending_blanks and len(seq) < n_cells:
+        seq.extend(pending_blanks[: n_cells - len(seq)])  # the last cells printed blank
     columns = [f"{r.key}.{c}" for r in table.rows for c in r.columns]
     col_names = [c.split(".")[1] for c in columns]
 
