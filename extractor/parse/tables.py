@@ -219,7 +219,9 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
     for mt in matches:
         t = mt.template_row
         chk = (checks or {}).get(t.key)
-        placed = by_column_position(mt, matches, lines)
+        placed = _merged_first(mt.row.values, t.columns, chk)
+        if placed is None:
+            placed = by_column_position(mt, matches, lines)
         if placed is not None:
             assigned, flags, alts = placed, [], []
         else:
@@ -243,6 +245,18 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
                                                    note="another alignment of the row's values"))
             out.cells[f"{table.key}.{t.key}.{col}"] = rc
     return out
+
+
+def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optional[Check]) -> Optional[list[Cell]]:
+    """Too few numbers and one looks like two cells run together ("04"): the
+    split that makes the row add up wins over where the numbers sit."""
+    nonblank = [v for v in values if v.kind == "value"]
+    gap = len(columns) - len(nonblank)
+    if check is None or not 0 < gap <= 3:
+        return None
+    if not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+        return None
+    return _split_merged(nonblank, columns, check)
 
 
 def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Optional[Cell]]]:
