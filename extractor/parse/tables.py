@@ -183,12 +183,17 @@ def _piece(c: Cell, a: int, b: int) -> Cell:
 
 
 def _choose(cands, columns, check, why):
+    verified = False
     if check is not None:
-        passing = [c for c in cands if check([_numeric(x, col) for x, col in zip(c, columns)])]
-        if len(passing) >= 1:
-            cands = passing
+        results = [check([_numeric(x, col) for x, col in zip(c, columns)]) for c in cands]
+        passing = [c for c, ok in zip(cands, results) if ok]
+        possible = [c for c, ok in zip(cands, results) if ok is not False]
+        if passing:
+            cands, verified = passing, True
+        elif possible:
+            cands = possible  # a check that fails rules a candidate out; an unknowable one does not
     if len(cands) == 1:
-        return cands[0], ([] if check else [why]), []
+        return cands[0], ([] if verified else [why]), []
     # keep the cells all candidates agree on
     out: list[Optional[Cell]] = []
     agreed = True
