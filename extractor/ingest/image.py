@@ -1,0 +1,43 @@
+"""Image files (PNG, JPEG, TIFF, BMP …): every frame is a scanned page to OCR."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from ..errors import IngestError
+from .base import MAX_PAGES, Extracted, finish
+from .furniture import drop_furniture
+from .ocr import ocr_image
+
+
+def read(data: bytes, name: str, kind: str) -> Extracted:
+    try:
+        img = Image.open(io.BytesIO(data))
+        frames = []
+        for frame in ImageSequence.Iterator(img):
+            frames.append(ImageOps.exif_transpose(frame.copy()))
+            if len(frames) > MAX_PAGES:
+                break
+    except Image.DecompressionBombError as e:  # Pillow's own bound on pixels (~180 megapixels)
+        raise IngestError(f"image too large to read: {e}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
+        raise IngestError(f"corrupt or unreadable {kind.upper()} image: {' '.join(str(e).split())[:160]}") from None
+    if not frames:
+        raise IngestError(f"{kind.upper()} image without any frame")
+    if len(frames) > MAX_PAGES:
+        raise IngestError(f"image has more than {MAX_PAGES} pages (the limit)")
+    pages, scores = [], []
+    for frame in frames:
+        page = ocr_image(frame)
+        pages.append(page.lines)
+        scores += page.scores
+    lines = [l.text for page in drop_furniture(pages) for l in page]
+    return Extracted(
+        text=finish(lines),
+        ingester="ocr",
+        pages=len(frames),
+        ocr_pages=len(frames),
+        ocr_confidence=round(sum(scores) / len(scores), 4) if scores else None,
+    )
