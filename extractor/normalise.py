@@ -201,6 +201,9 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
             v = int(v)
         return ParsedCell("number", v, repaired=split_note)
 
+    if allow_repair and re.fullmatch(r"\d+[.,·、']", compact):
+        # OCR read a speck beside the digits as a stop: "0." → 0
+        return ParsedCell("number", _to_number(compact[:-1], decimal), repaired=f"dropped trailing {compact[-1]!r}")
     if allow_repair:
         m = re.fullmatch(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?", compact)
         rep = _repair_ocr(m.group(1)) if m else None

@@ -51,3 +51,8 @@ def test_normalised_text_keeps_length_and_original():
     assert nt.lines[0].startswith("规范性文件 | 83")
     assert [len(a) for a in nt.lines] == [len(b) for b in nt.original]
     assert nt.original[1] == "三、收到和處理" and nt.lines[1] == "三、收到和处理"
+
+
+def test_trailing_speck_after_digits_is_repaired():
+    p = parse_cell("0.")
+    assert p.value == 0 and "trailing" in p.repaired
