@@ -175,10 +175,11 @@ def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
     m, n = len(rows), len(template_rows)
     sim = [[0.0] * n for _ in range(m)]
     for i, r in enumerate(rows):
+        label, full = r.label, (r.full_label if r.prefix else "")
         for j in range(n):
-            s = similarity(r.label, pats[j]) if r.label else 0.0
-            if s < MATCH_THRESHOLD and r.prefix:
-                s2 = similarity(r.full_label, pats[j])
+            s = similarity(label, pats[j]) if label else 0.0
+            if s < MATCH_THRESHOLD and full:
+                s2 = similarity(full, pats[j])
                 s = max(s, s2 * 0.95)
             sim[i][j] = s if s >= MATCH_THRESHOLD else 0.0
     # dp[i][j]: best score using rows[:i], template[:j]
