@@ -1,0 +1,600 @@
+"""Where batch results go: ``results.jsonl``, DuckDB ``nianbao.duckdb``, parquet.
+
+The DuckDB file is the source of truth for "done". Each finished document is
+appended to ``results.jsonl`` at once; a *commit group* of finished documents
+is then written to DuckDB in one transaction (jsonl fsync'ed first). A
+document's rows are never split across transactions, so a crash or SIGKILL
+leaves either all of a document or none of it. Every report row records where
+its line ends in ``results.jsonl`` (``results_end``); on resume the log is cut
+back to the largest committed end, which drops a torn last line and any line
+whose rows never reached the database.
+
+Rows are built as Arrow columns and inserted with one statement per table per
+group: DuckDB's ``executemany`` runs ~8 documents/s here, per-document Arrow
+inserts ~230/s, grouped ones several thousand/s.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from .errors import NianbaoError
+from .models import PIPELINE_VERSION, Result
+
+DB_NAME = "nianbao.duckdb"
+RESULTS_NAME = "results.jsonl"
+SUMMARY_NAME = "summary.json"
+TABLES = ("reports", "cells", "checks")
+YOY_RULE = "year_over_year.carry"
+CARRIED_FORWARD = "applications.carried_forward.total"
+CARRIED_OVER = "applications.carried_over.total"
+DB_SCHEMA_VERSION = "1"
+
+
+class OutputError(NianbaoError):
+    """The output directory or database cannot be used."""
+
+
+# --- schema -------------------------------------------------------------------
+# Column types as names, so workers (which only build Rows) import neither
+# pyarrow nor duckdb; both schemas are derived from these lists.
+
+REPORT_COLUMNS = (
+    ("id", "str"),
+    ("content_hash", "str"),
+    ("source", "str"),
+    ("agency", "str"),
+    ("year", "int32"),
+    ("template", "str"),
+    ("status", "str"),
+    ("reason", "str"),
+    ("n_cells", "int32"),
+    ("checks_failed", "int32"),
+    ("checks_uncertain", "int32"),
+    ("warnings", "strs"),
+    ("unverified_sections", "strs"),
+    ("ingester", "str"),
+    ("pages", "int32"),
+    ("ocr_confidence", "float"),
+    ("bytes", "int64"),
+    ("seconds", "float"),
+    ("timings", "json"),
+    ("llm_calls", "int32"),
+    ("llm_prompt_tokens", "int64"),
+    ("llm_completion_tokens", "int64"),
+    ("llm_cache_hits", "int32"),
+    ("llm_cost_usd", "float"),
+    ("pipeline_version", "str"),
+    ("schema_version", "str"),
+    ("processed_at", "timestamp"),  # UTC
+    ("results_end", "int64"),  # byte offset just past this report's line in results.jsonl
+)
+
+CELL_COLUMNS = (
+    ("report_id", "str"),
+    ("key", "str"),  # table.row.column
+    ("table_key", "str"),
+    ("row_key", "str"),
+    ("column_key", "str"),
+    ("value", "float"),
+    ("raw", "str"),
+    ("method", "str"),
+    ("repaired", "str"),
+    ("inferred_value", "float"),
+    ("inferred_rule", "str"),
+    ("flags", "strs"),
+    ("n_candidates", "int32"),
+    ("line", "int32"),
+    ("span_start", "int32"),
+    ("span_end", "int32"),
+)
+
+CHECK_COLUMNS = (
+    ("report_id", "str"),
+    ("rule", "str"),
+    ("status", "str"),
+    ("expected", "float"),
+    ("actual", "float"),
+    ("imbalance", "float"),
+    ("warning", "bool"),
+    ("cells", "strs"),
+    ("missing", "strs"),
+    ("message", "str"),
+    ("related_report_id", "str"),  # year_over_year.carry: the previous year's report
+)
+
+COLUMNS = {"reports": REPORT_COLUMNS, "cells": CELL_COLUMNS, "checks": CHECK_COLUMNS}
+
+_SQL_TYPES = {
+    "str": "VARCHAR",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "strs": "VARCHAR[]",
+    "json": "JSON",
+}
+
+
+def _ddl(name: str) -> str:
+    cols = ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in COLUMNS[name])
+    return f"CREATE TABLE IF NOT EXISTS {name} ({cols})"
+
+
+@functools.cache
+def arrow_schema(name: str):
+    import pyarrow as pa
+
+    types = {
+        "str": pa.string(),
+        "int32": pa.int32(),
+        "int64": pa.int64(),
+        "float": pa.float64(),
+        "bool": pa.bool_(),
+        "timestamp": pa.timestamp("us"),
+        "strs": pa.list_(pa.string()),
+        "json": pa.string(),
+    }
+    return pa.schema([(c, types[t]) for c, t in COLUMNS[name]])
+
+
+YOY_VIEW = f"""
+CREATE OR REPLACE VIEW year_over_year AS
+WITH carry AS (
+    SELECT r.id, r.agency, r.year,
+           max(c.value) FILTER (WHERE c.key = '{CARRIED_FORWARD}') AS carried_forward,
+           max(c.value) FILTER (WHERE c.key = '{CARRIED_OVER}') AS carried_over
+    FROM reports r
+    LEFT JOIN cells c
+      ON c.report_id = r.id AND c.key IN ('{CARRIED_FORWARD}', '{CARRIED_OVER}')
+    WHERE r.template IN ('2019', '2021')
+      AND r.status NOT IN ('error', 'not_a_report')
+      AND r.agency IS NOT NULL AND r.year IS NOT NULL
+    GROUP BY r.id, r.agency, r.year
+)
+SELECT cur.id AS report_id,
+       prev.id AS previous_report_id,
+       cur.agency,
+       prev.year AS previous_year,
+       cur.year,
+       prev.carried_forward AS expected,
+       cur.carried_over AS actual,
+       cur.carried_over - prev.carried_forward AS imbalance,
+       CASE WHEN prev.carried_forward IS NULL OR cur.carried_over IS NULL THEN 'uncertain'
+            WHEN prev.carried_forward = cur.carried_over THEN 'pass'
+            ELSE 'fail' END AS status
+FROM carry cur
+JOIN carry prev ON prev.agency = cur.agency AND prev.year = cur.year - 1
+"""
+
+
+# --- rows ---------------------------------------------------------------------
+
+
+def _num(v: Any) -> Optional[float]:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(v: Any) -> Optional[int]:
+    return None if v is None else int(v)
+
+
+@dataclass
+class DocRows:
+    """One document's rows, as the worker sends them to the main process.
+
+    The report row is a small dict (the writer still fills ``processed_at``
+    and ``results_end``); cells and checks travel as Arrow IPC bytes, which
+    unpickle in microseconds where ~200 row tuples took milliseconds of the
+    main process's time.
+    """
+
+    report: dict[str, Any]
+    cells: Optional[bytes] = None
+    checks: Optional[bytes] = None
+
+    @property
+    def id(self) -> str:
+        return self.report["id"]
+
+
+def doc_rows(result: Result, *, n_bytes: Optional[int] = None, seconds: Optional[float] = None) -> DocRows:
+    """A result's report row, cell rows and check rows.
+
+    ``seconds`` is the wall time the batch measured around ``extract``.
+    """
+    rid = result.id
+    ing, llm = result.ingest, result.llm
+    checks = result.checks
+    values = _flat_values(result)
+    report = {
+        "id": rid,
+        "content_hash": result.content_hash,
+        "source": result.source,
+        "agency": result.agency,
+        "year": result.year,
+        "template": result.template,
+        "status": _enum(result.status),
+        "reason": result.reason,
+        "n_cells": len(values),
+        "checks_failed": sum(1 for c in checks if _enum(c.status) == "fail" and not c.warning),
+        "checks_uncertain": sum(1 for c in checks if _enum(c.status) == "uncertain"),
+        "warnings": list(result.warnings),
+        "unverified_sections": list(result.unverified_sections),
+        "ingester": ing.ingester,
+        "pages": ing.pages,
+        "ocr_confidence": ing.ocr_confidence,
+        "bytes": n_bytes,
+        "seconds": seconds,
+        "timings": json.dumps(result.timings, ensure_ascii=False) if result.timings else None,
+        "llm_calls": llm.calls,
+        "llm_prompt_tokens": llm.prompt_tokens,
+        "llm_completion_tokens": llm.completion_tokens,
+        "llm_cache_hits": llm.cache_hits,
+        "llm_cost_usd": llm.cost_usd,
+        "pipeline_version": result.pipeline_version or PIPELINE_VERSION,
+        "schema_version": result.schema_version,
+        "processed_at": None,  # set by the writer
+        "results_end": None,  # set by the writer
+    }
+
+    c: dict[str, list] = {name: [] for name, _ in CELL_COLUMNS}
+    for key, value in values.items():
+        t, r, col = (key.split(".", 2) + [None, None])[:3]
+        cell = result.cells.get(key)
+        c["report_id"].append(rid)
+        c["key"].append(key)
+        c["table_key"].append(t)
+        c["row_key"].append(r)
+        c["column_key"].append(col)
+        c["value"].append(_num(value))
+        if cell is None:
+            c["raw"].append(_text_if_not_number(value))
+            for name in ("method", "repaired", "inferred_value", "inferred_rule", "line", "span_start", "span_end"):
+                c[name].append(None)
+            c["flags"].append([])
+            c["n_candidates"].append(0)
+            continue
+        c["raw"].append(cell.raw if cell.raw is not None else _text_if_not_number(value))
+        c["method"].append(cell.method)
+        c["repaired"].append(cell.repaired)
+        c["inferred_value"].append(_num(cell.inferred.value) if cell.inferred else None)
+        c["inferred_rule"].append(cell.inferred.rule if cell.inferred else None)
+        c["flags"].append(list(cell.flags))
+        c["n_candidates"].append(len(cell.candidates))
+        c["line"].append(_int(cell.line))
+        c["span_start"].append(_int(cell.span[0]) if cell.span else None)
+        c["span_end"].append(_int(cell.span[1]) if cell.span else None)
+
+    k: dict[str, list] = {name: [] for name, _ in CHECK_COLUMNS}
+    for chk in checks:
+        k["report_id"].append(rid)
+        k["rule"].append(chk.rule)
+        k["status"].append(_enum(chk.status))
+        k["expected"].append(_num(chk.expected))
+        k["actual"].append(_num(chk.actual))
+        k["imbalance"].append(_num(chk.imbalance))
+        k["warning"].append(bool(chk.warning))
+        k["cells"].append(list(chk.cells))
+        k["missing"].append(list(chk.missing))
+        k["message"].append(chk.message)
+        k["related_report_id"].append(None)
+
+    return DocRows(report, _ipc("cells", c), _ipc("checks", k))
+
+
+def _ipc(name: str, columns: dict[str, list]) -> Optional[bytes]:
+    if not columns["report_id"]:
+        return None
+    import pyarrow as pa
+
+    table = pa.table(columns, schema=arrow_schema(name))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+class Group:
+    """Finished documents waiting for their commit: one transaction for all."""
+
+    def __init__(self) -> None:
+        self.reports: list[dict[str, Any]] = []
+        self.cells: list[bytes] = []
+        self.checks: list[bytes] = []
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    @property
+    def ids(self) -> list[str]:
+        return [r["id"] for r in self.reports]
+
+    def add(self, rows: DocRows) -> None:
+        self.reports.append(rows.report)
+        if rows.cells:
+            self.cells.append(rows.cells)
+        if rows.checks:
+            self.checks.append(rows.checks)
+
+    def arrow(self, name: str):
+        import pyarrow as pa
+
+        schema = arrow_schema(name)
+        if name == "reports":
+            return pa.Table.from_pylist(self.reports, schema=schema)
+        blobs = getattr(self, name)
+        if not blobs:
+            return schema.empty_table()
+        return pa.concat_tables([pa.ipc.open_stream(b).read_all() for b in blobs])
+
+
+def _enum(v: Any) -> Any:
+    return getattr(v, "value", v)
+
+
+def _text_if_not_number(v: Any) -> Optional[str]:
+    """A non-numeric value (e.g. a ``legacy.extra`` note) is kept as text in ``raw``."""
+    return None if v is None or _num(v) is not None else str(v)
+
+
+def _flat_values(result: Result) -> dict[str, Any]:
+    """Every cell value: ``tables`` (what scoring reads) first, then cells-only keys.
+
+    ``legacy.extra`` rows are kept too (flatten() skips them for scoring).
+    """
+    flat: dict[str, Any] = {}
+    for t, rows in (result.tables or {}).items():
+        for r, cols in (rows or {}).items():
+            if not isinstance(cols, dict):
+                continue
+            for col, v in cols.items():
+                flat[f"{t}.{r}.{col}"] = v
+    for key, cell in result.cells.items():
+        flat.setdefault(key, cell.value)
+    return flat
+
+
+# --- results.jsonl --------------------------------------------------------------
+
+
+class ResultsLog:
+    """Append-only ``results.jsonl``: one line per document, fsync'ed before commit."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._fh = None
+        self._dirty = False
+
+    def repair(self, committed_end: Optional[int]) -> str | None:
+        """Cut the log back to what the database has committed; say what was done.
+
+        ``committed_end`` is the largest ``results_end`` in the DB (None when
+        the DB holds no report). With an empty DB and a non-empty log, the log
+        is moved aside rather than truncated: it may be all someone has.
+        """
+        if not self.path.exists():
+            return None
+        size = self.path.stat().st_size
+        if committed_end is None:
+            if size == 0:
+                return None
+            aside = self.path.with_name(f"{self.path.name}.orphaned-{time.strftime('%Y%m%d-%H%M%S')}")
+            os.replace(self.path, aside)
+            return f"{self.path.name} had results but the database none: moved it to {aside.name}"
+        if size > committed_end:
+            with open(self.path, "r+b") as fh:
+                fh.truncate(committed_end)
+                fh.flush()
+                os.fsync(fh.fileno())
+            return f"dropped {size - committed_end} uncommitted byte(s) at the end of {self.path.name}"
+        if size < committed_end:
+            return f"{self.path.name} is shorter than the database says ({size} < {committed_end} bytes): some results are only in the database"
+        return None
+
+    def open(self) -> "ResultsLog":
+        self._fh = open(self.path, "ab")
+        return self
+
+    def append(self, line: bytes) -> int:
+        """Write one result line; returns the offset just past it."""
+        assert self._fh is not None, "ResultsLog not open"
+        if not line.endswith(b"\n"):
+            line += b"\n"
+        self._fh.write(line)
+        self._fh.flush()
+        self._dirty = True
+        return self._fh.tell()
+
+    def sync(self) -> None:
+        if self._fh is not None and self._dirty:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._dirty = False
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self.sync()
+            self._fh.close()
+            self._fh = None
+
+
+# --- DuckDB -------------------------------------------------------------------
+
+
+def open_db(path: Path, read_only: bool = False):
+    """Open a DuckDB file with a one-line error when it is locked or unreadable."""
+    import duckdb
+
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as e:
+        msg = str(e).splitlines()[0].split(". See also")[0]
+        if "lock" in msg.lower():
+            raise OutputError(
+                f"{path} is in use by another process (a running batch?); meanwhile results.jsonl can be read with "
+                f"read_json() from a ':memory:' query: {msg}"
+            ) from None
+        raise OutputError(f"cannot open {path}: {msg}") from None
+    except duckdb.Error as e:
+        raise OutputError(f"cannot open {path}: {str(e).splitlines()[0]}") from None
+
+
+class Store:
+    """The batch database: schema, done-set, grouped writes, cross-report checks."""
+
+    def __init__(self, path: Path, threads: Optional[int] = 1):
+        """``threads=1``: the inserts are small, and DuckDB's extra threads only
+        fight the workers for cores (measured: half the CPU per document)."""
+        self.path = Path(path)
+        self.con = open_db(self.path)
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        con = self.con
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+        row = con.execute("SELECT value FROM meta WHERE key = 'db_schema_version'").fetchone()
+        if row and row[0] != DB_SCHEMA_VERSION:
+            raise OutputError(f"{self.path} has schema version {row[0]}, this nianbao writes {DB_SCHEMA_VERSION}: use a new --out")
+        for name in COLUMNS:
+            con.execute(_ddl(name))
+        con.execute(YOY_VIEW)
+        if not row:
+            con.execute("INSERT INTO meta VALUES ('db_schema_version', ?)", [DB_SCHEMA_VERSION])
+
+    def done_ids(self, pipeline_version: str = PIPELINE_VERSION, retry_errors: bool = False) -> set[str]:
+        """Ids that need no work: same pipeline version (and not an error, if retrying)."""
+        sql = "SELECT id FROM reports WHERE pipeline_version = ?"
+        if retry_errors:
+            sql += " AND status <> 'error'"
+        return {r[0] for r in self.con.execute(sql, [pipeline_version]).fetchall()}
+
+    def all_ids(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT id FROM reports").fetchall()}
+
+    def committed_end(self) -> Optional[int]:
+        """Largest results.jsonl offset committed; None if no report at all."""
+        n, end = self.con.execute("SELECT count(*), max(results_end) FROM reports").fetchone()
+        return None if not n else int(end or 0)
+
+    def write(self, rows: Group, replace: Iterable[str] = ()) -> None:
+        """Insert a commit group in one transaction (old rows of ``replace`` ids go first)."""
+        if not len(rows):
+            return
+        con = self.con
+        replace = list(replace)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if replace:
+                import pyarrow as pa
+
+                con.register("_nb_replace", pa.table({"id": pa.array(replace, pa.string())}))
+                for name, col in (("cells", "report_id"), ("checks", "report_id"), ("reports", "id")):
+                    con.execute(f"DELETE FROM {name} WHERE {col} IN (SELECT id FROM _nb_replace)")
+                con.unregister("_nb_replace")
+            for name in TABLES:
+                tbl = rows.arrow(name)
+                if tbl.num_rows:
+                    con.register("_nb_rows", tbl)
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _nb_rows")
+                    con.unregister("_nb_rows")
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+
+    def refresh_year_over_year(self) -> dict[str, int]:
+        """Materialise the ``year_over_year`` view as ``year_over_year.carry`` checks.
+
+        Stored on the later year's report, with the earlier report in
+        ``related_report_id``; recomputed in full (one transaction) each time.
+        """
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM checks WHERE rule = ?", [YOY_RULE])
+            con.execute(
+                f"""
+                INSERT INTO checks BY NAME
+                SELECT report_id, '{YOY_RULE}' AS rule, status, expected, actual, imbalance,
+                       false AS warning,
+                       ['{CARRIED_OVER}'] AS cells,
+                       CASE WHEN expected IS NULL AND actual IS NULL THEN ['previous:{CARRIED_FORWARD}', '{CARRIED_OVER}']
+                            WHEN expected IS NULL THEN ['previous:{CARRIED_FORWARD}']
+                            WHEN actual IS NULL THEN ['{CARRIED_OVER}']
+                            ELSE []::VARCHAR[] END AS missing,
+                       format('{{}} report {{}}: carried_forward.total = {{}}; {{}}: carried_over.total = {{}}',
+                              previous_year, previous_report_id, expected, year, actual) AS message,
+                       previous_report_id AS related_report_id
+                FROM year_over_year
+                """
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+        rows = con.execute("SELECT status, count(*) FROM checks WHERE rule = ? GROUP BY status", [YOY_RULE]).fetchall()
+        return {s: n for s, n in rows}
+
+    def export_parquet(self, out_dir: Path) -> list[Path]:
+        """Write reports/cells/checks as parquet (temp name, then rename)."""
+        paths = []
+        for name in TABLES:
+            final = Path(out_dir) / f"{name}.parquet"
+            tmp = final.with_name(f".{final.name}.tmp")
+            self.con.execute(f"COPY (SELECT * FROM {name}) TO '{_sql_str(tmp)}' (FORMAT parquet)")
+            os.replace(tmp, final)
+            paths.append(final)
+        return paths
+
+    def totals(self) -> dict[str, Any]:
+        """Whole-database counts for the summary."""
+        con = self.con
+        return {
+            "reports": con.execute("SELECT count(*) FROM reports").fetchone()[0],
+            "by_status": dict(con.execute("SELECT status, count(*) FROM reports GROUP BY 1 ORDER BY 2 DESC").fetchall()),
+        }
+
+    def checkpoint(self) -> None:
+        self.con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except Exception:
+            pass
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except Exception:
+        pass
+
+
+def _sql_str(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def write_summary(out_dir: Path, summary: dict) -> Path:
+    path = Path(out_dir) / SUMMARY_NAME
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
