@@ -98,8 +98,9 @@ def assess(result: Result) -> Result:
     else:
         effective = checks
     r.checks = checks
-    r.status, r.reason = _status(r, effective)
-    r.unverified_sections = unverified_sections(r, effective)
+    expected = _expected(r)
+    r.status, r.reason = _status(r, effective, expected)
+    r.unverified_sections = unverified_sections(r, effective, expected)
     for s in r.sections:
         if s.name in ("active_disclosure", "applications", "review_litigation", "legacy"):
             s.verified = s.name not in r.unverified_sections
@@ -113,8 +114,7 @@ def _expected(result: Result) -> list[str]:
     return [k for k in expected_keys(result.template, other_form=form) if k.split(".")[0] in printed]
 
 
-def _status(r: Result, checks: list[CheckResult]) -> tuple[Status, Optional[str]]:
-    expected = _expected(r)
+def _status(r: Result, checks: list[CheckResult], expected: list[str]) -> tuple[Status, Optional[str]]:
     missing_tables = [t.key for t in tables_for(r.template) if not any(k.startswith(t.key + ".") for k in r.cells)]
     doubtful = []
     for k in expected:
@@ -146,11 +146,12 @@ SECTION_OF = {"active_disclosure": "active_disclosure", "applications": "applica
               "review_litigation": "review_litigation", "legacy": "legacy"}
 
 
-def unverified_sections(r: Result, checks: list[CheckResult]) -> list[str]:
+def unverified_sections(r: Result, checks: list[CheckResult], expected: Optional[list[str]] = None) -> list[str]:
     """Table sections with a doubtful cell or a check that does not pass."""
     bad = set()
+    expected = _expected(r) if expected is None else expected
     for t in tables_for(r.template):
-        keys = [k for k in _expected(r) if k.startswith(t.key + ".")]
+        keys = [k for k in expected if k.startswith(t.key + ".")]
         if not keys:
             bad.add(t.key)
             continue

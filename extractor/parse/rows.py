@@ -134,7 +134,15 @@ def similarity(candidate: str, patterns: Sequence[str]) -> float:
     candidate holds: OCR-damaged labels) and precision (how much of the
     candidate is in the label: a label cut short by wrapping).
     """
-    key = _NUMBERING_RE.sub("", label_key(candidate))
+    return key_similarity(_match_key(candidate), patterns)
+
+
+@lru_cache(maxsize=16384)
+def _match_key(candidate: str) -> str:
+    return _NUMBERING_RE.sub("", label_key(candidate))
+
+
+def key_similarity(key: str, patterns: Sequence[str]) -> float:
     if not key:
         return 0.0
     best = 0.0
@@ -175,11 +183,12 @@ def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
     m, n = len(rows), len(template_rows)
     sim = [[0.0] * n for _ in range(m)]
     for i, r in enumerate(rows):
-        label, full = r.label, (r.full_label if r.prefix else "")
+        label = _match_key(r.label) if r.labels else ""
+        full = _match_key(r.full_label) if r.prefix else ""
         for j in range(n):
-            s = similarity(label, pats[j]) if label else 0.0
+            s = key_similarity(label, pats[j]) if label else 0.0
             if s < MATCH_THRESHOLD and full:
-                s2 = similarity(full, pats[j])
+                s2 = key_similarity(full, pats[j])
                 s = max(s, s2 * 0.95)
             sim[i][j] = s if s >= MATCH_THRESHOLD else 0.0
     # dp[i][j]: best score using rows[:i], template[:j]
