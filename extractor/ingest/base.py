@@ -9,7 +9,6 @@ per line, cells joined by a tab, an empty string for an empty cell.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -49,10 +48,13 @@ def join_fragments(parts: Iterable[str]) -> str:
     return out
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+
+
 def clean_inline(s: str) -> str:
     """One line of text: invisible characters gone, runs of spaces (incl. nbsp, 　) → one space."""
     s = s.translate(_INVISIBLE).replace("\t", " ")
-    s = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in s)
+    s = _CONTROL_CHARS.sub(" ", s)
     return _SPACES.sub(" ", s).strip()
 
 

@@ -134,7 +134,7 @@ def similarity(candidate: str, patterns: Sequence[str]) -> float:
     candidate holds: OCR-damaged labels) and precision (how much of the
     candidate is in the label: a label cut short by wrapping).
     """
-    return key_similarity(_match_key(candidate), patterns)
+    return key_similarity(_match_key(candidate), tuple(patterns))
 
 
 @lru_cache(maxsize=16384)
@@ -142,7 +142,8 @@ def _match_key(candidate: str) -> str:
     return _NUMBERING_RE.sub("", label_key(candidate))
 
 
-def key_similarity(key: str, patterns: Sequence[str]) -> float:
+@lru_cache(maxsize=131072)
+def key_similarity(key: str, patterns: tuple[str, ...]) -> float:
     if not key:
         return 0.0
     best = 0.0

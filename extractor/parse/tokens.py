@@ -122,7 +122,7 @@ def _cells_of(nt: NormalisedText, i: int, start: int, end: int) -> list[Cell]:
     norm_s, raw_s = norm.strip(), raw.strip()
     s0, s1 = start + lead, start + lead + len(norm_s)
     kind, vk = _classify(norm_s)
-    if kind == "label" or kind == "prose":
+    if (kind == "label" or kind == "prose") and len(norm_s) <= 80:
         # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
         if _MULTI_NUM_RE.match(norm_s) and not re.fullmatch(r"\d+\.\d+ \d+", norm_s):
             return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in re.finditer(r"\S+", norm_s)]
