@@ -33,6 +33,9 @@ class Config(BaseModel):
     cache_dir: Optional[Path] = None
     no_cache: bool = False
     prices: dict[str, float] = Field(default_factory=dict)  # {"prompt": $/1M tokens, "completion": $/1M tokens}
+    retry_base_seconds: float = 1.0  # first transport backoff wait; doubles per retry, with jitter
+    retry_max_wait_seconds: float = 30.0  # cap on one backoff wait (Retry-After may ask for more)
+    temperature: Optional[float] = 0.0  # None: do not send one (some reasoning models refuse it)
 
     @property
     def effective_backend(self) -> Backend:
@@ -57,6 +60,9 @@ ENV_VARS = {
     "timeout": "NIANBAO_TIMEOUT",
     "concurrency": "NIANBAO_CONCURRENCY",
     "cache_dir": "NIANBAO_CACHE_DIR",
+    "no_cache": "NIANBAO_NO_CACHE",
+    "max_transport_seconds": "NIANBAO_MAX_TRANSPORT_SECONDS",
+    "retry_base_seconds": "NIANBAO_RETRY_BASE_SECONDS",
 }
 
 
@@ -77,3 +83,29 @@ def load_config(path: Optional[Path] = None, env: Optional[dict] = None, **overr
         values["api_key"] = key
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Config(**values)
+
+
+def config_sources(path: Optional[Path] = None, env: Optional[dict] = None, **overrides) -> dict[str, str]:
+    """Where each setting in force comes from: flag, env (variable), file (path) or default.
+
+    Mirrors ``load_config``'s precedence, for ``nianbao config``.
+    """
+    env = dict(os.environ if env is None else env)
+    sources = {name: "default" for name in Config.model_fields}
+    cfg_path = Path(path) if path else Path(env.get("NIANBAO_CONFIG", DEFAULT_CONFIG_PATH))
+    if cfg_path.is_file():
+        with open(cfg_path, "rb") as fh:
+            data = tomllib.load(fh)
+        for name in data.get("nianbao", data):
+            sources[name] = f"file {cfg_path}"
+    for name, var in ENV_VARS.items():
+        if env.get(var):
+            sources[name] = f"env {var}"
+    for var in ("NIANBAO_API_KEY", "OPENAI_API_KEY"):
+        if env.get(var):
+            sources["api_key"] = f"env {var}"
+            break
+    for name, v in overrides.items():
+        if v is not None:
+            sources[name] = "flag"
+    return sources
