@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import click
+
+from extractor.llm.cli import config_from_options, llm_options
 from rich.console import Console
 
 from .baseline import BASELINE_PATH, check_gate, read_baseline
@@ -70,10 +72,7 @@ def evaluate_dir(
 
 @click.command("eval")
 @click.argument("goldens_dir", required=False, default="goldens", type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(["parser", "llm", "auto"]), default=None, help="Extraction backend (default: config).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("eval-out"), show_default=True, help="Where summary.json, report.md and report.html go.")
-@click.option("--base-url", default=None, help="OpenAI-compatible endpoint for the llm/auto backends.")
-@click.option("--model", default=None, help="Model name for the llm/auto backends.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Documents extracted at once (threads; useful for LLM backends).")
 @click.option("--limit", type=int, default=None, help="Score only the first N goldens.")
 @click.option("--compare", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, metavar="OLD.json NEW.json", help="Compare two summary.json files cell by cell and exit.")
@@ -83,12 +82,10 @@ def evaluate_dir(
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic corpus.")
 @click.option("--formats", default=None, help="Synthetic source formats, comma-separated (txt,md,html,docx,pdf).")
 @click.option("--keep-corpus", type=click.Path(path_type=Path), default=None, help="Generate the synthetic corpus here instead of a temp dir.")
+@llm_options
 def eval_command(
     goldens_dir: Path,
-    backend: Optional[str],
     out_dir: Path,
-    base_url: Optional[str],
-    model: Optional[str],
     jobs: int,
     limit: Optional[int],
     compare: Optional[tuple[Path, Path]],
@@ -98,6 +95,8 @@ def eval_command(
     seed: int,
     formats: Optional[str],
     keep_corpus: Optional[Path],
+    config_path: Optional[Path] = None,
+    **llm_flags,
 ) -> None:
     """Score extraction against GOLDENS_DIR (default: goldens) and write reports."""
     console = Console(width=None if sys.stdout.isatty() else 132)
@@ -110,9 +109,7 @@ def eval_command(
             (out_dir / "compare.json").write_text(json.dumps(cmp, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         return
 
-    from extractor.config import load_config
-
-    config = load_config(backend=backend, base_url=base_url, model=model)
+    config = config_from_options(config_path, **llm_flags)
     if synthetic is not None:
         from .synthetic import generate_corpus
 

@@ -9,37 +9,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import load_config
+from .llm.cli import config_from_options, llm_options
 from .models import Golden, Result, Status
-
-
-def _llm_overrides(**kw) -> dict:
-    return {k: v for k, v in kw.items() if v not in (None, False)}
-
-
-def llm_options(f):
-    """Options shared by every command that extracts."""
-    opts = [
-        click.option("--backend", type=click.Choice(["parser", "llm", "auto"]), default=None,
-                     help="parser: never call out; llm: send every table section; auto (default with an endpoint): parser first, LLM for what it cannot verify."),
-        click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1"),
-        click.option("--model", default=None, help="Model name at that endpoint."),
-        click.option("--mode", type=click.Choice(["tools", "json_schema", "md_json"]), default=None,
-                     help="How the LLM returns structured output."),
-        click.option("--max-retries", type=int, default=None, help="Re-asks after a validation or check failure."),
-        click.option("--concurrency", type=int, default=None, help="Parallel LLM calls."),
-        click.option("--timeout", type=float, default=None, help="Seconds per LLM request."),
-        click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="LLM answer cache."),
-        click.option("--no-cache", is_flag=True, default=False, help="Do not read or write the LLM cache."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Config file (TOML)."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
-
-
-def config_from(config_path=None, **kw):
-    return load_config(config_path, **_llm_overrides(**kw))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,10 +32,12 @@ def extract(files, pretty, full, config_path, **kw):
     """
     from .pipeline import extract_path
 
-    config = config_from(config_path, **kw)
+    config = config_from_options(config_path, **kw)
     bad = 0
+    usages = []
     for path in files:
         result = extract_path(path, config)
+        usages.append(result.llm)
         if result.status in (Status.error,):
             bad += 1
             click.echo(f"nianbao: {path}: {result.reason}", err=True)
@@ -75,6 +48,10 @@ def extract(files, pretty, full, config_path, **kw):
                        + (f" ({result.reason})" if result.reason else ""), err=True)
         data = result.model_dump(mode="json") if full else _golden_fields(result)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2 if pretty else None))
+    if config.effective_backend != "parser":
+        from .llm.usage import format_usage, run_usage
+
+        click.echo(f"nianbao: {format_usage(run_usage(usages), reports=len(files))}", err=True)
     sys.exit(1 if bad else 0)
 
 

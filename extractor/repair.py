@@ -122,7 +122,8 @@ def _status(r: Result, checks: list[CheckResult], expected: list[str]) -> tuple[
         if c is None:
             doubtful.append(k)
             continue
-        if set(c.flags) & DOUBT_FLAGS and c.inferred is None:
+        # an inferred value settles an unreadable cell, never a disagreement between readers
+        if set(c.flags) & DOUBT_FLAGS and (c.inferred is None or "disagreement" in c.flags):
             doubtful.append(k)
     repaired = [k for k, c in r.cells.items() if c.repaired or c.inferred is not None]
     failing = [c for c in checks if c.status == CheckStatus.fail and not c.warning]
