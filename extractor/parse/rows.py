@@ -44,13 +44,16 @@ class LogicalRow:
         return cells[0].line if cells else -1
 
 
-def _is_strong(text: str, patterns: Sequence[Sequence[str]]) -> bool:
+@lru_cache(maxsize=65536)
+def _is_strong(text: str, patterns: tuple[str, ...]) -> bool:
+    """The label alone names a row (a pattern of 3+ characters is in it)."""
     key = label_key(text)
-    return any(len(p) >= 3 and p in key for pats in patterns for p in pats)
+    return any(p in key for p in patterns)
 
 
 def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> list[LogicalRow]:
     """Logical rows (each with values) from tokenised lines."""
+    strong = tuple(sorted({p for pats in strong for p in pats if len(p) >= 3}))
     rows: list[LogicalRow] = []
     pending: list[Cell] = []
     cur: Optional[LogicalRow] = None
@@ -238,5 +241,3 @@ def _fill_by_position(rows, template_rows, pairs, matches, value_count_ok):
     return out
 
 
-def clean_label(text: str) -> str:
-    return re.sub(r"\s+", "", text)

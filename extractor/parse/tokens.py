@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from ..normalise import NormalisedText, parse_cell
@@ -19,6 +20,12 @@ _PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d
 _SENTENCE_RE = re.compile(r"[。；;！？]")
 _MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?\s+)+[+-]?\d+(?:\.\d+)?$")
 _LABEL_THEN_NUMS_RE = re.compile(r"^(?P<label>.*?[^\d\s.,+-])\s+(?P<nums>(?:[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?\s+)*[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?)$")
+_MD_RULE_RE = re.compile(r"\s*\|?\s*[-:| ]+\s*\|?\s*")  # a markdown header rule |---|---|
+_GAP_RE = re.compile(r"\S {2,}\S")
+_RUN_RE = re.compile(r"\S+(?: \S+)*")
+_UNIT_RE = re.compile(r"[(（]?(?:单位[:：])?(?:万元|件|条|个|次|人次)[)）]?")
+_PUNCT_RE = re.compile(r"[\W_]+")
+_SPLIT_DECIMAL_RE = re.compile(r"\d+\.\d+ \d+")
 UNIT_WORDS = {"万元", "元", "件", "条", "个", "次", "人次", "人", "项", "篇", "期", "家", "场", "部", "单位", "%"}
 
 
@@ -62,7 +69,7 @@ def _split(line: str) -> tuple[list[tuple[int, int]], str]:
         return [(0, 0)], "single"  # one empty cell printed alone (one-cell-per-line tables)
     if "\t" in line.strip():
         sep = "\t"
-    elif line.count("|") >= 1 and not re.fullmatch(r"\s*\|?\s*[-:| ]+\s*\|?\s*", line):
+    elif "|" in line and not _MD_RULE_RE.fullmatch(line):
         sep = "|"
     else:
         sep = None
@@ -81,8 +88,8 @@ def _split(line: str) -> tuple[list[tuple[int, int]], str]:
             while spans and not line[spans[0][0]:spans[0][1]].strip():
                 spans = spans[1:]
         return spans, "tab" if sep == "\t" else "pipe"
-    if re.search(r"\S {2,}\S", line.strip()):
-        for m in re.finditer(r"\S+(?: \S+)*", line):
+    if _GAP_RE.search(line.strip()):
+        for m in _RUN_RE.finditer(line):
             spans.append((m.start(), m.end()))
         return spans, "space" if len(spans) > 1 else "single"
     s = line.strip()
@@ -92,12 +99,13 @@ def _split(line: str) -> tuple[list[tuple[int, int]], str]:
     return [(start, start + len(s))], "single"
 
 
+@lru_cache(maxsize=65536)
 def _classify(text: str) -> tuple[str, Optional[str]]:
     if not text:
         return "blank", "blank"
     if _PAGE_NO_RE.match(text):
         return "noise", None
-    if text in UNIT_WORDS or re.fullmatch(r"[(（]?(?:单位[:：])?(?:万元|件|条|个|次|人次)[)）]?", text):
+    if text in UNIT_WORDS or _UNIT_RE.fullmatch(text):
         return "unit", None
     p = parse_cell(text)
     if p.kind == "number":
@@ -110,7 +118,7 @@ def _classify(text: str) -> tuple[str, Optional[str]]:
         return "value", "unreadable"
     if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(re.findall(r"[，,]", text)) >= 2):
         return "prose", None
-    if re.fullmatch(r"[\W_]+", text):
+    if _PUNCT_RE.fullmatch(text):
         return "noise", None
     return "label", None
 
@@ -124,7 +132,7 @@ def _cells_of(nt: NormalisedText, i: int, start: int, end: int) -> list[Cell]:
     kind, vk = _classify(norm_s)
     if (kind == "label" or kind == "prose") and len(norm_s) <= 80:
         # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
-        if _MULTI_NUM_RE.match(norm_s) and not re.fullmatch(r"\d+\.\d+ \d+", norm_s):
+        if _MULTI_NUM_RE.match(norm_s) and not _SPLIT_DECIMAL_RE.fullmatch(norm_s):
             return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in re.finditer(r"\S+", norm_s)]
         m = _LABEL_THEN_NUMS_RE.match(norm_s)
         if m and len(m.group("label")) <= 40 and not _SENTENCE_RE.search(m.group("label")):
