@@ -114,6 +114,9 @@ def _drop_boilerplate(body) -> None:
             el.drop_tree()  # keeps the tail text
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 class _Flow:
     """Walks the DOM in document order and collects lines; tables come out as rows."""
 
@@ -122,7 +125,7 @@ class _Flow:
         self.buf: list[str] = []
 
     def flush(self) -> None:
-        line = clean_inline(re.sub(r"\s+", " ", "".join(self.buf)))
+        line = clean_inline(_WHITESPACE.sub(" ", "".join(self.buf)))
         self.buf = []
         if line:
             self.lines.append(line)
@@ -162,7 +165,7 @@ def _rows_of(table) -> list:
 
 
 def _cells_of(tr) -> list:
-    return tr.xpath("./td|./th")
+    return [c for c in tr if c.tag in ("td", "th")]
 
 
 def _is_data_table(table) -> bool:
@@ -180,6 +183,8 @@ def _span(cell, attr: str) -> int:
 
 
 def cell_lines(cell) -> str:
+    if len(cell) == 0:  # the common cell: text only, no markup inside
+        return clean_inline(_WHITESPACE.sub(" ", cell.text or ""))
     flow = _Flow()
     flow.text(cell.text)
     for child in cell:
