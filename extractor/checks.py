@@ -30,26 +30,34 @@ def _dec(v: Number) -> Decimal:
     return Decimal(str(v))
 
 
-def sum_rule(rule: str, values: Values, total: str, parts: Iterable[str]) -> CheckResult:
-    """``total`` = Σ ``parts``; uncertain when any of them is null or absent."""
-    parts = list(parts)
-    cells = [total, *parts]
+def equation(rule: str, values: Values, left: list[str], right: list[str], what: str) -> CheckResult:
+    """Σ ``left`` = Σ ``right``; uncertain when any cell is null or absent.
+
+    ``expected`` is the left side as printed, ``actual`` the right side, and
+    ``imbalance`` = right − left.
+    """
+    cells = [*left, *right]
     missing = [k for k in cells if values.get(k) is None]
     if missing:
         return CheckResult(rule=rule, status=CheckStatus.uncertain, cells=cells, missing=missing,
                            message=f"{len(missing)} cell(s) unreadable or missing")
-    expected = _dec(values[total])
-    actual = sum((_dec(values[p]) for p in parts), Decimal(0))
-    ok = expected == actual
+    lv = sum((_dec(values[k]) for k in left), Decimal(0))
+    rv = sum((_dec(values[k]) for k in right), Decimal(0))
+    ok = lv == rv
     return CheckResult(
         rule=rule,
         status=CheckStatus.pass_ if ok else CheckStatus.fail,
-        expected=_num(expected),
-        actual=_num(actual),
-        imbalance=_num(actual - expected),
+        expected=_num(lv),
+        actual=_num(rv),
+        imbalance=_num(rv - lv),
         cells=cells,
-        message=None if ok else f"{total} is {_num(expected)} but its parts add up to {_num(actual)}",
+        message=None if ok else what.format(left=_num(lv), right=_num(rv)),
     )
+
+
+def sum_rule(rule: str, values: Values, total: str, parts: Iterable[str]) -> CheckResult:
+    """``total`` = Σ ``parts``."""
+    return equation(rule, values, [total], list(parts), f"{total} is {{left}} but its parts add up to {{right}}")
 
 
 def _num(d: Decimal) -> Number:
@@ -72,7 +80,6 @@ def application_checks(values: Values) -> list[CheckResult]:
     a = "applications"
     others = ("other_handling",) if other_form(values) == "single" else OTHER_2021_ROWS
     for col in APPLICANT_COLUMNS:
-        # balance: new + carried_over = handled + carried_forward, as a sum rule over a virtual total
         out.append(_balance(col, values))
     for col in APPLICANT_COLUMNS:
         out.append(
@@ -98,25 +105,12 @@ def _row_order(others: tuple[str, ...]):
 
 def _balance(col: str, values: Values) -> CheckResult:
     a = "applications"
-    left = [f"{a}.new_received.{col}", f"{a}.carried_over.{col}"]
-    right = [f"{a}.total_handled.{col}", f"{a}.carried_forward.{col}"]
-    rule = f"{a}.balance.{col}"
-    cells = left + right
-    missing = [k for k in cells if values.get(k) is None]
-    if missing:
-        return CheckResult(rule=rule, status=CheckStatus.uncertain, cells=cells, missing=missing,
-                           message=f"{len(missing)} cell(s) unreadable or missing")
-    lv = sum((_dec(values[k]) for k in left), Decimal(0))
-    rv = sum((_dec(values[k]) for k in right), Decimal(0))
-    ok = lv == rv
-    return CheckResult(
-        rule=rule,
-        status=CheckStatus.pass_ if ok else CheckStatus.fail,
-        expected=_num(lv),
-        actual=_num(rv),
-        imbalance=_num(rv - lv),
-        cells=cells,
-        message=None if ok else f"received {_num(lv)} ≠ handled + carried forward {_num(rv)}",
+    return equation(
+        f"{a}.balance.{col}",
+        values,
+        [f"{a}.new_received.{col}", f"{a}.carried_over.{col}"],
+        [f"{a}.total_handled.{col}", f"{a}.carried_forward.{col}"],
+        "received {left} ≠ handled + carried forward {right}",
     )
 
 
