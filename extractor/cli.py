@@ -46,6 +46,8 @@ def extract(files, pretty, full, config_path, **kw):
         elif result.unverified_sections:
             click.echo(f"nianbao: {path}: {result.status.value}; not verified: {', '.join(result.unverified_sections)}"
                        + (f" ({result.reason})" if result.reason else ""), err=True)
+        for err in result.llm.errors[:1]:
+            click.echo(f"nianbao: {path}: LLM not used, parser result kept: {err}", err=True)
         data = result.model_dump(mode="json") if full else _golden_fields(result)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2 if pretty else None))
     if config.effective_backend != "parser":
