@@ -1,0 +1,85 @@
+"""Batch-process crawled archives into results.jsonl + DuckDB (``nianbao batch``).
+
+One job per module: ``inputs`` (discovery, reading, hashing), ``work`` (one
+document), ``pool`` (worker processes), ``run`` (the loop: resume, commit
+groups, stats), ``progress`` (bar and summary) and ``cli``. Other code imports
+from here. ``PIPELINE_VERSION`` is read from this module at run time, so
+patching ``extractor.batch.PIPELINE_VERSION`` still changes what counts as done.
+"""
+
+from __future__ import annotations
+
+from ..models import PIPELINE_VERSION
+from .cli import ByteSize, batch_command, query_command
+from .errors import BatchError
+from .inputs import (
+    ARCHIVE_SUFFIXES,
+    CHUNK,
+    ID_LENGTH,
+    IGNORED_SUFFIXES,
+    MANIFEST_SUFFIX,
+    Discovery,
+    Item,
+    Task,
+    check_inputs,
+    doc_id_of,
+    has_glob,
+    is_archive,
+    load,
+)
+from .pool import DEPTH, STARTUP_TIMEOUT, Slot
+from .progress import print_summary
+from .run import (
+    COMMIT_INTERVAL,
+    COMMIT_MAX,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    BatchOptions,
+    BatchRunner,
+    Stats,
+    default_workers,
+    run_batch,
+)
+from .work import DEFAULT_EXTRACT, ExtractFn, ExtractRef, Prepared, error_result, finish, process, resolve_extract
+
+__all__ = [
+    "ARCHIVE_SUFFIXES",
+    "CHUNK",
+    "COMMIT_INTERVAL",
+    "COMMIT_MAX",
+    "DEFAULT_EXTRACT",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEOUT",
+    "DEPTH",
+    "ID_LENGTH",
+    "IGNORED_SUFFIXES",
+    "MANIFEST_SUFFIX",
+    "PIPELINE_VERSION",
+    "STARTUP_TIMEOUT",
+    "BatchError",
+    "BatchOptions",
+    "BatchRunner",
+    "ByteSize",
+    "Discovery",
+    "ExtractFn",
+    "ExtractRef",
+    "Item",
+    "Prepared",
+    "Slot",
+    "Stats",
+    "Task",
+    "batch_command",
+    "check_inputs",
+    "default_workers",
+    "doc_id_of",
+    "error_result",
+    "finish",
+    "has_glob",
+    "is_archive",
+    "load",
+    "print_summary",
+    "process",
+    "query_command",
+    "resolve_extract",
+    "run_batch",
+]

@@ -1,0 +1,162 @@
+"""``nianbao batch`` and ``nianbao query``: click over ``run_batch`` and the database."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from .. import outputs
+from ..config import Config, load_config
+from ..errors import NianbaoError
+from .errors import BatchError, _one_line
+from .inputs import check_inputs
+from .progress import print_summary
+from .run import DEFAULT_TIMEOUT, BatchOptions, run_batch
+from .work import DEFAULT_EXTRACT
+
+
+class ByteSize(click.ParamType):
+    """``100MB``, ``1.5G``, ``2048`` → bytes."""
+
+    name = "size"
+    _UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        s = str(value).strip().upper().replace("IB", "B")
+        num = s.rstrip("KMGB")
+        unit = s[len(num):]
+        try:
+            n = int(float(num) * self._UNITS[unit])
+        except (ValueError, KeyError):
+            self.fail(f"{value!r} is not a size like 100MB", param, ctx)
+        if n <= 0:
+            self.fail("must be positive", param, ctx)
+        return n
+
+
+def _config_from_ctx(ctx: click.Context, config_path: Optional[Path] = None, **overrides) -> Config:
+    """The group's Config if the CLI put one in ctx.obj, else config file + env; flags win."""
+    overrides = {k: v for k, v in overrides.items() if v not in (None, False)}
+    base = ctx.find_object(Config)
+    if base is not None:
+        return base.model_copy(update=overrides)
+    try:
+        return load_config(config_path, **overrides)
+    except Exception as e:  # a bad TOML file or value
+        raise BatchError(f"bad configuration: {_one_line(e)}") from None
+
+
+@click.command("batch")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory (results.jsonl, nianbao.duckdb).")
+@click.option("--workers", "-w", type=click.IntRange(min=0), default=None, help="Worker processes [default: number of cores; 0 = in this process].")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="LLM requests in flight per worker.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per document before it is recorded as an error.")
+@click.option("--max-bytes", type=ByteSize(), default="100MB", show_default=True, help="Larger documents are recorded as errors, unread.")
+@click.option("--parquet", is_flag=True, help="Also export reports/cells/checks as parquet files.")
+@click.option("--retry-errors", is_flag=True, help="Re-process documents recorded with status error.")
+@click.option("--backend", type=click.Choice(["parser", "llm", "auto"]), default=None, help="Extraction backend.")
+@click.option("--base-url", default=None, help="OpenAI-compatible endpoint for the LLM backend.")
+@click.option("--model", default=None, help="Model name for the LLM backend.")
+@click.option("--mode", type=click.Choice(["tools", "json_schema", "md_json"]), default=None, help="How the LLM returns structured output.")
+@click.option("--max-retries", type=click.IntRange(min=0), default=None, help="LLM re-asks after a validation or check failure.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="LLM answer cache.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the LLM cache.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Config file (TOML).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--extract", "extract_ref", default=DEFAULT_EXTRACT, hidden=True, help="module:function used instead of extractor.pipeline:extract.")
+@click.pass_context
+def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, extract_ref):
+    """Extract every report in INPUT... (files, directories, globs, zip/tar, .jsonl manifests) into --out.
+
+    Re-running the same command resumes: documents already in the database for
+    this pipeline version are skipped.
+    """
+    try:
+        check_inputs(inputs)
+        config = _config_from_ctx(
+            ctx, config_path, backend=backend, base_url=base_url, model=model, concurrency=concurrency,
+            mode=mode, max_retries=max_retries, cache_dir=cache_dir, no_cache=no_cache,
+        )
+        options = BatchOptions(out=out, workers=workers, timeout=timeout, max_bytes=max_bytes, parquet=parquet, retry_errors=retry_errors, progress=not no_progress)
+        summary = run_batch(inputs, options, config, extract_ref)
+    except NianbaoError as e:
+        raise click.ClickException(str(e)) from None
+    print_summary(summary)
+    if summary["interrupted"]:
+        ctx.exit(130)
+
+
+def _db_path(db: Path) -> Path:
+    return db / outputs.DB_NAME if db.is_dir() else db
+
+
+@click.command("query")
+@click.argument("db")
+@click.argument("sql")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON (one array of objects).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=200, show_default=True, help="Rows shown in the table view.")
+def query_command(db, sql, fmt, max_rows):
+    """Run SQL against a batch database and print the rows.
+
+    DB is nianbao.duckdb, the --out directory holding it, or :memory: (to
+    query parquet/jsonl files, e.g. read_json('out/results.jsonl')). SQL '-'
+    reads it from stdin.
+    """
+    if sql == "-":
+        sql = sys.stdin.read()
+    try:
+        if db == ":memory:":
+            import duckdb
+
+            con = duckdb.connect()
+        else:
+            path = Path(db)
+            if not path.exists():
+                raise BatchError(f"no such database: {db}")
+            con = outputs.open_db(_db_path(path), read_only=True)
+    except NianbaoError as e:
+        raise click.ClickException(str(e)) from None
+    try:
+        _print_query(con, sql, fmt, max_rows)
+    except NianbaoError:
+        raise
+    except Exception as e:  # duckdb.Error and its subclasses
+        raise click.ClickException(f"query failed: {_one_line(e)}") from None
+    finally:
+        con.close()
+
+
+def _print_query(con, sql: str, fmt: Optional[str], max_rows: int) -> None:
+    cur = con.execute(sql)
+    if cur.description is None:
+        return
+    cols = [d[0] for d in cur.description]
+    if fmt == "csv":
+        w = csv.writer(sys.stdout)
+        w.writerow(cols)
+        while batch := cur.fetchmany(1000):
+            w.writerows(batch)
+        return
+    if fmt == "json":
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = cur.fetchmany(max_rows + 1)
+    table = Table(*cols, show_edge=False)
+    for r in rows[:max_rows]:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    Console().print(table)
+    if len(rows) > max_rows:
+        Console(stderr=True).print(f"[yellow]more than {max_rows} rows: showing {max_rows} (use --max-rows, --csv or --json)[/yellow]")

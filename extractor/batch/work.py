@@ -1,0 +1,96 @@
+"""The work for one document: ``Task`` → ``Prepared`` (its JSON line and table rows).
+
+Kept apart from the pool because the same code runs in a worker process and,
+with ``--workers 0`` or for a document that failed before extraction, in the
+main process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
+
+from .. import batch as _package  # PIPELINE_VERSION is read through the package, so patching it there counts
+from ..config import Config
+from ..models import Result, Status
+from ..outputs import DocRows, doc_rows
+from .errors import BatchError, _one_line
+from .inputs import Task
+
+ExtractFn = Callable[[bytes, str, Config], Result]
+ExtractRef = Union[str, ExtractFn]
+
+DEFAULT_EXTRACT = "extractor.pipeline:extract"
+
+
+@dataclass
+class Prepared:
+    """A finished document, ready to write: its JSON line and its table rows."""
+
+    doc_id: str
+    status: str
+    template: Optional[str]
+    failing_rules: list[str]
+    llm_calls: int
+    llm_tokens: int
+    llm_cost: Optional[float]
+    line: bytes
+    rows: DocRows
+    maxrss_kb: int = 0  # the worker's peak RSS so far
+    cpu_s: float = 0.0  # the worker's CPU time so far
+    pid: int = 0
+
+
+def error_result(task: Task, reason: str, status: Status = Status.error) -> Result:
+    return Result(id=task.doc_id, source=task.source, content_hash=task.content_hash, status=status, reason=reason)
+
+
+def finish(result: Result, task: Task, seconds: Optional[float] = None) -> Prepared:
+    """Stamp the batch's identity on a result and turn it into rows."""
+    result.id = task.doc_id
+    result.content_hash = task.content_hash
+    result.source = task.source
+    result.pipeline_version = _package.PIPELINE_VERSION  # what "done" is compared with on resume
+    rows = doc_rows(result, n_bytes=task.size, seconds=seconds)
+    status = getattr(result.status, "value", result.status)
+    return Prepared(
+        doc_id=task.doc_id,
+        status=status,
+        template=result.template,
+        failing_rules=result.failing_rules(),
+        llm_calls=result.llm.calls,
+        llm_tokens=result.llm.prompt_tokens + result.llm.completion_tokens,
+        llm_cost=result.llm.cost_usd,
+        line=result.model_dump_json().encode("utf-8"),
+        rows=rows,
+    )
+
+
+def process(extract: ExtractFn, config: Config, task: Task) -> Prepared:
+    """Run ``extract`` on one task; an exception becomes an ``error`` result."""
+    t0 = time.perf_counter()
+    try:
+        result = extract(task.data or b"", task.name, config)
+        if not isinstance(result, Result):
+            raise TypeError(f"extract returned {type(result).__name__}, not Result")
+    except Exception as e:
+        result = error_result(task, f"extract raised {type(e).__name__}: {_one_line(e)}")
+    return finish(result, task, time.perf_counter() - t0)
+
+
+def resolve_extract(ref: ExtractRef) -> ExtractFn:
+    """``"module:function"`` → the function (a callable passes through)."""
+    if callable(ref):
+        return ref
+    module, _, attr = str(ref).partition(":")
+    if not module or not attr:
+        raise BatchError(f"extract function must be given as module:function, not {ref!r}")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as e:
+        raise BatchError(f"cannot import extract function {ref}: {_one_line(e)}") from None
+    if not callable(fn):
+        raise BatchError(f"{ref} is not callable")
+    return fn
