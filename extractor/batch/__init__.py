@@ -3,8 +3,8 @@
 One job per module: ``inputs`` (discovery, reading, hashing), ``work`` (one
 document), ``pool`` (worker processes), ``run`` (the loop: resume, commit
 groups, stats), ``progress`` (bar and summary) and ``cli``. Other code imports
-from here. ``PIPELINE_VERSION`` is read from this module at run time, so
-patching ``extractor.batch.PIPELINE_VERSION`` still changes what counts as done.
+from here. What counts as done is ``extractor.models.PIPELINE_VERSION``, read
+at run time.
 """
 
 from __future__ import annotations

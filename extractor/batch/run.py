@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
-from .. import batch as _package  # PIPELINE_VERSION is read through the package, so patching it there counts
+from .. import models  # models.PIPELINE_VERSION is read at run time: the one source of truth
 from .. import outputs
 from ..config import Config
 from ..outputs import Group
@@ -125,7 +125,7 @@ class BatchRunner(ProgressMixin):
         if note:
             self.notes.append(note)
         self.log.open()
-        self.done = self.store.done_ids(_package.PIPELINE_VERSION, self.opt.retry_errors)
+        self.done = self.store.done_ids(models.PIPELINE_VERSION, self.opt.retry_errors)
         self.stale = self.store.all_ids() - self.done  # in the DB, but to be redone
         self.seen: set[str] = set()
 
@@ -350,7 +350,7 @@ class BatchRunner(ProgressMixin):
         st = self.stats
         return {
             "out": str(self.out),
-            "pipeline_version": _package.PIPELINE_VERSION,
+            "pipeline_version": models.PIPELINE_VERSION,
             "interrupted": interrupted,
             "workers": workers,
             "documents": {

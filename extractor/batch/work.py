@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
-from .. import batch as _package  # PIPELINE_VERSION is read through the package, so patching it there counts
+from .. import models  # models.PIPELINE_VERSION is read at run time: the one source of truth
 from ..config import Config
 from ..models import Result, Status
 from ..outputs import DocRows, doc_rows
@@ -52,7 +52,7 @@ def finish(result: Result, task: Task, seconds: Optional[float] = None) -> Prepa
     result.id = task.doc_id
     result.content_hash = task.content_hash
     result.source = task.source
-    result.pipeline_version = _package.PIPELINE_VERSION  # what "done" is compared with on resume
+    result.pipeline_version = models.PIPELINE_VERSION  # what "done" is compared with on resume
     rows = doc_rows(result, n_bytes=task.size, seconds=seconds)
     status = getattr(result.status, "value", result.status)
     return Prepared(
