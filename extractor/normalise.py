@@ -103,7 +103,10 @@ def normalise_text(text: str) -> NormalisedText:
     if text.startswith("\ufeff"):
         text = text[1:]
     original = text.split("\n")
-    lines = [normalise_line(l) for l in original]
+    whole = normalise_line(text)  # one conversion for the document, not one per line
+    lines = whole.split("\n")
+    if len(lines) != len(original) or any(len(a) != len(b) for a, b in zip(lines, original)):
+        lines = [normalise_line(l) for l in original]
     offsets, pos = [], 0
     for l in original:
         offsets.append(pos)

@@ -42,17 +42,14 @@ def make_cell(nt: NormalisedText, c: Optional[Cell], column: str, flags: Sequenc
         fl.append("dash")
     elif p.kind == "blank":
         fl.append("blank")
-    # built without re-validation: every field is of its type by construction (a hot path)
-    return ResultCell.model_construct(
+    return ResultCell(
         value=value,
         raw=c.raw,
         line=c.line + 1,
         span=nt.span(c.line, c.start, c.end),
         method="parser",
         repaired=c.repaired or p.repaired,
-        inferred=None,
         flags=fl,
-        candidates=[],
     )
 
 
