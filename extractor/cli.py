@@ -95,31 +95,21 @@ def check(files):
     sys.exit(1 if failed else 0)
 
 
-def _register_optional():
+def _register_subsystems():
     """Commands that live beside their subsystem (eval, batch, LLM config)."""
-    try:
-        from eval.cli import eval_command
+    from eval.cli import eval_command
 
-        main.add_command(eval_command, "eval")
-    except ImportError:
-        pass
-    try:
-        from .batch import batch_command, query_command
+    from .batch import batch_command, query_command
+    from .llm.cli import cache_command, config_command
 
-        main.add_command(batch_command, "batch")
-        main.add_command(query_command, "query")
-    except ImportError:
-        pass
-    try:
-        from .llm.cli import cache_command, config_command
-
-        main.add_command(config_command, "config")
-        main.add_command(cache_command, "cache")
-    except ImportError:
-        pass
+    main.add_command(eval_command, "eval")
+    main.add_command(batch_command, "batch")
+    main.add_command(query_command, "query")
+    main.add_command(config_command, "config")
+    main.add_command(cache_command, "cache")
 
 
-_register_optional()
+_register_subsystems()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
