@@ -10,4 +10,4 @@ from .config import Config, load_config
 from .models import Result, Status
 from .pipeline import extract, extract_document, extract_path, extract_text
 
-__all__ = ["Config", "Result", "Status", "extract", "extract_document", "extract_path", "extract_text", "load_config"]
+__all__ = ["__version__", "Config", "Result", "Status", "extract", "extract_document", "extract_path", "extract_text", "load_config"]

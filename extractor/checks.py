@@ -18,6 +18,7 @@ from .template import (
     OTHER_2021_ROWS,
     REVIEW_COLUMNS,
     UNABLE_ROWS,
+    other_form_of_keys,
 )
 
 Values = Mapping[str, Optional[Number]]
@@ -66,11 +67,7 @@ def _num(d: Decimal) -> Number:
 
 def other_form(values: Values) -> str:
     """Which （六） rows the report prints: ``single`` or ``split``."""
-    if any(k.startswith("applications.other_handling.") for k in values):
-        return "single"
-    if any(k.startswith(f"applications.{r}.") for r in OTHER_2021_ROWS for k in values):
-        return "split"
-    return "single"
+    return other_form_of_keys(values) or "single"
 
 
 def application_checks(values: Values) -> list[CheckResult]:

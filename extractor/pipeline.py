@@ -19,7 +19,7 @@ from .models import Document, IngestInfo, Result, SectionInfo, Status
 from .normalise import normalise_text
 from .parse import parse_document
 from .repair import assess, cell_table
-from .sections import TABLE_SECTIONS, Section, detect_template, fallback_year, read_title, split_sections
+from .sections import Section, detect_template, fallback_year, read_title, split_sections
 
 
 def _doc_id(source: str) -> str:

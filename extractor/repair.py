@@ -22,7 +22,7 @@ from typing import Optional
 
 from .checks import run_checks
 from .models import Cell, CheckResult, CheckStatus, Inferred, Result, Status
-from .template import expected_keys, flatten, tables_for
+from .template import expected_keys, flatten, other_form_of_keys, tables_for
 
 # Flags that mean a cell's printed value was not read cleanly.
 DOUBT_FLAGS = frozenset({"unreadable", "missing", "ambiguous", "ungrounded", "label_by_position", "disagreement",
@@ -108,8 +108,7 @@ def assess(result: Result) -> Result:
 
 
 def _expected(result: Result) -> list[str]:
-    split_rows = ("applications.other_no_correction.", "applications.other_unpaid_fee.", "applications.other_misc.")
-    form = "split" if any(k.startswith(split_rows) for k in result.cells) else "single"
+    form = other_form_of_keys(result.cells) or "single"
     printed = {k.split(".")[0] for k in result.cells}
     return [k for k in expected_keys(result.template, other_form=form) if k.split(".")[0] in printed]
 
@@ -141,10 +140,6 @@ def _status(r: Result, checks: list[CheckResult], expected: list[str]) -> tuple[
     if repaired:
         return Status.repaired, "repaired or inferred cells: " + ", ".join(repaired[:8])
     return Status.verified, None
-
-
-SECTION_OF = {"active_disclosure": "active_disclosure", "applications": "applications",
-              "review_litigation": "review_litigation", "legacy": "legacy"}
 
 
 def unverified_sections(r: Result, checks: list[CheckResult], expected: Optional[list[str]] = None) -> list[str]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .normalise import NormalisedText, label_key
+from .template import SPLIT_FORM_MARKERS
 
-TABLE_SECTIONS = ("active_disclosure", "applications", "review_litigation")
 
 _HEADING_RE = re.compile(
     r"^[\s#*>]*(?:第\s*)?([一二三四五六七八九十]{1,3})\s*(?:[、.,，．:：]|\s)\s*\**\s*(.{2,60}?)\s*\**\s*$"
@@ -100,31 +100,45 @@ def split_sections(nt: NormalisedText) -> list[Section]:
 
 # --- template -----------------------------------------------------------------
 
-_T2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "逾期不补正", "收费通知要求缴纳费用")
 _T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
 _TAPP = ("本年新收政府信息公开申请", "上年结转政府信息公开申请", "本年度办理结果", "申请人情况")
-_TLEGACY = ("收到申请数", "申请办结数", "申请答复数", "统计指标", "按时办结数", "属于已主动公开范围数",
+LEGACY_ANCHORS = ("收到申请数", "申请办结数", "申请答复数", "统计指标", "按时办结数", "属于已主动公开范围数",
             "不同意公开答复数", "主动公开政府信息数", "情况统计表")
 
 
 def detect_template(nt: NormalisedText, year: Optional[int] = None) -> Optional[str]:
     """``"2021"``, ``"2019"``, ``"legacy"`` or None (not a report we know)."""
-    flat = label_key("".join(nt.lines))
+    return template_of_text("".join(nt.lines), year)
+
+
+def template_of_text(text: str, year: Optional[int] = None) -> Optional[str]:
+    """The template a text's column anchors name (also used on a section alone)."""
+    flat = label_key(text)
     n2021 = sum(w in flat for w in ("本年制发件数", "本年废止件数", "现行有效件数"))
     n2019 = sum(w in flat for w in _T2019)
     napp = sum(w in flat for w in _TAPP)
-    nleg = sum(w in flat for w in _TLEGACY)
+    nleg = sum(w in flat for w in LEGACY_ANCHORS)
     if n2021 >= 2 or (n2021 and n2021 >= n2019):
         return "2021"
     if n2019 >= 2 or (n2019 and napp):
         return "2019"
     if napp >= 2:
-        if any(w in flat for w in ("逾期不补正", "收费通知要求缴纳费用")) or (year and year >= 2021):
+        if any(w in flat for w in SPLIT_FORM_MARKERS) or (year and year >= 2021):
             return "2021"
         return "2019"
     if nleg >= 3:
         return "legacy"
     return None
+
+
+def other_form_of_text(text: str, template: str) -> str:
+    """Which （六） rows table 三 prints, read from its text: ``single`` or ``split``."""
+    flat = label_key(text)
+    if any(w in flat for w in SPLIT_FORM_MARKERS):
+        return "split"
+    if "其他处理" in flat:
+        return "single"
+    return "split" if template == "2021" else "single"
 
 
 # --- title: agency and year -------------------------------------------------------

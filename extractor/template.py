@@ -9,7 +9,7 @@ Labels are given in simplified characters; ``aliases`` are extra substrings
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Optional
 
 TemplateName = Literal["2019", "2021", "legacy"]
 TEMPLATES: tuple[str, ...] = ("2019", "2021", "legacy")
@@ -288,6 +288,20 @@ def applications_rows(template: str, other_form: str | None = None) -> tuple[Row
     form = other_form or ("split" if template == "2021" else "single")
     base = APPLICATIONS_2021 if form == "split" else APPLICATIONS_2019
     return base.rows
+
+
+# Words only the three 2021 （六） sub-rows print.
+SPLIT_FORM_MARKERS = ("逾期不补正", "收费通知要求缴纳费用", "缴纳费用", "收费通知")
+
+
+def other_form_of_keys(keys) -> Optional[str]:
+    """``single``/``split`` from the table-三 keys a result holds; None if it holds neither."""
+    keys = list(keys)
+    if any(k.startswith("applications.other_handling.") for k in keys):
+        return "single"
+    if any(k.startswith(f"applications.{r}.") for r in OTHER_2021_ROWS for k in keys):
+        return "split"
+    return None
 
 
 def all_valid_keys(template: str) -> set[str]:

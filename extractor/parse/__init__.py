@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from ..models import Cell as ResultCell
 from ..normalise import NormalisedText, label_key
-from ..sections import Section
+from ..sections import Section, other_form_of_text
 from ..template import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -24,7 +24,7 @@ from ..template import (
 )
 from .legacy import parse_legacy
 from .narrative import narrative_figures
-from .tables import TableParse, parse_flat_table, parse_rows_table, sum_check
+from .tables import parse_flat_table, parse_rows_table, sum_check
 from .tokens import tokenize
 
 __all__ = ["ParsedDocument", "parse_document", "table_regions"]
@@ -89,15 +89,6 @@ def table_regions(nt: NormalisedText, sections: Sequence[Section]) -> dict[str, 
     return regions
 
 
-def _other_form(nt: NormalisedText, region: tuple[int, int], template: str) -> str:
-    text = label_key("".join(nt.lines[region[0]:region[1]]))
-    if any(w in text for w in ("逾期不补正", "缴纳费用", "收费通知")):
-        return "split"
-    if "其他处理" in text:
-        return "single"
-    return "split" if template == "2021" else "single"
-
-
 
 def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section]) -> ParsedDocument:
     doc = ParsedDocument()
@@ -124,7 +115,7 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
         doc.found_rows["active_disclosure"] = tp.found_rows
     if "applications" in regions:
         a, b = regions["applications"]
-        form = _other_form(nt, (a, b), template)
+        form = other_form_of_text("".join(nt.lines[a:b]), template)
         doc.other_form = form
         rows = applications_rows(template, form)
         chk = sum_check(len(APPLICANT_COLUMNS) - 1)
