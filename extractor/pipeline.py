@@ -18,6 +18,7 @@ from .errors import NianbaoError
 from .models import Document, IngestInfo, Result, SectionInfo, Status
 from .normalise import normalise_text
 from .parse import parse_document
+from .parse.tokens import tokenize
 from .repair import assess, cell_table
 from .sections import Section, detect_template, fallback_year, read_title, split_sections
 
@@ -64,7 +65,8 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
     nt = normalise_text(doc.text)
     agency, year, _ = read_title(nt)
     year = year or fallback_year(nt)
-    template = detect_template(nt, year)
+    tokens = tokenize(nt)
+    template = detect_template(nt, year, tokens)
     base = dict(id=_doc_id(doc.source), source=Path(doc.source).name, agency=agency, year=year, ingest=doc.info,
                 content_hash=hashlib.sha256(doc.text.encode("utf-8", errors="replace")).hexdigest())
     if not doc.text.strip():
@@ -73,7 +75,7 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
         return Result(**base, status=Status.not_a_report,
                       reason="no table of an information-disclosure annual report was found (not a 政府信息公开工作年度报告?)")
     sections = split_sections(nt)
-    parsed = parse_document(nt, template, sections)
+    parsed = parse_document(nt, template, sections, tokens)
     t_parse = time.perf_counter() - t0
     tables = cell_table(parsed.cells)
     if parsed.extra:

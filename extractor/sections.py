@@ -106,9 +106,20 @@ LEGACY_ANCHORS = ("收到申请数", "申请办结数", "申请答复数", "统�
             "不同意公开答复数", "主动公开政府信息数", "情况统计表")
 
 
-def detect_template(nt: NormalisedText, year: Optional[int] = None) -> Optional[str]:
-    """``"2021"``, ``"2019"``, ``"legacy"`` or None (not a report we know)."""
-    return template_of_text("".join(nt.lines), year)
+def detect_template(nt: NormalisedText, year: Optional[int] = None, lines=None) -> Optional[str]:
+    """``"2021"``, ``"2019"``, ``"legacy"`` or None (not a report we know).
+
+    Read from the table's words only: prose that names them (``本年新收政府信息
+    公开申请N件``) says nothing about the layout. ``lines`` are the document's
+    tokenised lines when the caller has them.
+    """
+    if lines is None:
+        from .parse.tokens import tokenize
+
+        lines = tokenize(nt)
+    text = "".join(c.text for line in lines if not any(c.kind == "prose" for c in line.cells)
+                   for c in line.cells if c.kind == "label")
+    return template_of_text(text, year)
 
 
 def template_of_text(text: str, year: Optional[int] = None) -> Optional[str]:
