@@ -20,7 +20,8 @@ from .normalise import normalise_text
 from .parse import parse_document
 from .parse.tokens import tokenize
 from .repair import assess, cell_table
-from .sections import Section, detect_template, fallback_year, read_title, split_sections
+from .sections import Section, detect_template, split_sections
+from .title import fallback_year, read_title
 
 
 def _doc_id(source: str) -> str:
