@@ -103,7 +103,8 @@ def split_sections(nt: NormalisedText) -> list[Section]:
 _T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
 _TAPP = ("本年新收政府信息公开申请", "上年结转政府信息公开申请", "本年度办理结果", "申请人情况")
 LEGACY_ANCHORS = ("收到申请数", "申请办结数", "申请答复数", "统计指标", "按时办结数", "属于已主动公开范围数",
-            "不同意公开答复数", "主动公开政府信息数", "情况统计表")
+                  "不同意公开答复数", "主动公开政府信息数", "情况统计表", "同意公开答复数", "答复总数", "指标名称",
+                  "计量单位", "当面申请数", "信函申请数", "网上申请数", "网络申请数", "历年累计")
 
 
 def detect_template(nt: NormalisedText, year: Optional[int] = None, lines=None) -> Optional[str]:
@@ -119,7 +120,13 @@ def detect_template(nt: NormalisedText, year: Optional[int] = None, lines=None) 
         lines = tokenize(nt)
     text = "".join(c.text for line in lines if not any(c.kind == "prose" for c in line.cells)
                    for c in line.cells if c.kind == "label")
-    return template_of_text(text, year)
+    # a table flattened into running text (crawled pages) is all "prose": read it whole
+    return template_of_text(text, year) or template_of_text("".join(nt.lines), year)
+
+
+def template_of_year(year: int) -> str:
+    """The layout a report of ``year`` most likely prints (when its tables say nothing)."""
+    return "legacy" if year <= 2018 else "2019" if year <= 2020 else "2021"
 
 
 def template_of_text(text: str, year: Optional[int] = None) -> Optional[str]:

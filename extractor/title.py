@@ -24,6 +24,10 @@ _TOPIC_WORDS = ("信息公开", "政务公开")
 # Where the agency's name stops: the topic of the title begins.
 _AGENCY_END = ("关于", "政府信息公开", "政务公开", "信息公开", "年度报告", "工作年度")
 _PORTAL_SEP_RE = re.compile(r"[-—_|｜>»]+|门户网站")
+# A crawler's or portal's field name before the title (标题: X).
+_FIELD_PREFIX_RE = re.compile(r"^(?:标题|题名|名称|文件名称|主题|文章标题)[:：]")
+# Other fields of a crawler's or portal's header (栏目: 政府信息公开年报 is no title).
+_OTHER_FIELD_RE = re.compile(r"^(?!标题|题名|名称|文件名称|主题|文章标题)[\u4e00-\u9fff]{1,6}[:：]")
 _FIELD_RE = re.compile(r"^(?:发布机构|发文机关|发布单位|来源|信息来源|发布机关|公开主体)\s*[:：]\s*(\S{2,40})")
 _AGENCY_SUFFIX_RE = re.compile(
     r"(?:人民政府|政府|办公厅|办公室|委员会|管委会|管理委员会|局|厅|委|院|署|中心|所|站|处|街道办事处|街道|镇|乡|公司|会|部|队|馆)$")
@@ -65,7 +69,7 @@ def agency_of(text: str) -> Optional[str]:
 
 def parse_title(title: str) -> tuple[Optional[str], Optional[int]]:
     """``(agency, year)`` of one title string."""
-    s = cn_year(_compact(title))
+    s = _FIELD_PREFIX_RE.sub("", cn_year(_compact(title)))
     m = _YEAR_RE.search(s)
     if not m:
         return agency_of(s), None
@@ -89,7 +93,7 @@ def _title_candidates(nt: NormalisedText, limit: int = 15) -> list[tuple[int, st
             break
     out = []
     for k, (i, s) in enumerate(lines):
-        if len(s) > 90 or "。" in s:
+        if len(s) > 90 or "。" in s or _OTHER_FIELD_RE.match(s):
             continue
         for n in (1, 2, 3):
             group = lines[k:k + n]
