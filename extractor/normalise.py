@@ -92,10 +92,16 @@ class NormalisedText:
     original: list[str]  # lines as printed
     lines: list[str]  # lines for matching, same lengths
     offsets: list[int]  # character offset of each line's start in the joined text
+    # 1-based printed line of each line, when lines are pieces of printed lines (parse.unflatten)
+    numbers: Optional[list[int]] = None
 
     def span(self, line_index: int, start: int, end: int) -> tuple[int, int]:
         base = self.offsets[line_index]
         return (base + start, base + end)
+
+    def line_number(self, line_index: int) -> int:
+        """The 1-based line of the document a (0-based) line index was printed on."""
+        return self.numbers[line_index] if self.numbers is not None else line_index + 1
 
 
 def normalise_text(text: str) -> NormalisedText:

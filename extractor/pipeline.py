@@ -19,6 +19,7 @@ from .models import Document, IngestInfo, Result, SectionInfo, Status
 from .normalise import normalise_text
 from .parse import parse_document
 from .parse.tokens import tokenize
+from .parse.unflatten import unflatten
 from .repair import assess, cell_table
 from .sections import Section, detect_template, split_sections, template_of_year
 from .title import fallback_year, read_title
@@ -66,6 +67,7 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
     nt = normalise_text(doc.text)
     agency, year, title_line = read_title(nt)
     year = year or fallback_year(nt)
+    nt = unflatten(nt)  # tables flattened into running text, cut back into rows
     tokens = tokenize(nt)
     template = detect_template(nt, year, tokens)
     inferred = template is None and title_line is not None and year is not None

@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 from ..models import Candidate
 from ..models import Cell as ResultCell
 from ..normalise import NormalisedText, parse_cell
-from ..template import Row, Table
+from ..template import DECIMAL_COLUMNS, SIGNED_COLUMNS, Row, Table
 from .rows import LogicalRow, assemble, match_rows, row_patterns
 from .tokens import Cell, Line
 
@@ -45,7 +45,7 @@ def make_cell(nt: NormalisedText, c: Optional[Cell], column: str, flags: Sequenc
     return ResultCell(
         value=value,
         raw=c.raw,
-        line=c.line + 1,
+        line=nt.line_number(c.line),
         span=nt.span(c.line, c.start, c.end),
         method="parser",
         repaired=c.repaired or p.repaired,
@@ -97,6 +97,14 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
             split = _split_zeros(nonblank, k)
         if split is not None:
             return split, [], []
+    if len(vals) < k and (check is not None or k - len(nonblank) >= 2):
+        runs = digit_splits(nonblank, columns)
+        if runs and check is not None:
+            runs = [c for c in runs if check([_numeric(x, col) for x, col in zip(c, columns)]) is not False]
+        if len(runs) == 1:
+            return runs[0], [], []
+        if runs and (check is None or len(runs) <= 64) and k - len(vals) > 2:
+            return _choose(runs, columns, check, "split_digits")
     if len(vals) == k:
         return list(vals), [], []
     if len(vals) > k:
@@ -158,6 +166,72 @@ def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Opt
 
     walk(0, [], need)
     return found[0] if len(found) == 1 else None
+
+
+_RUN_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[+-]\d+(?:\.\d+)?)*")
+MAX_SPLITS = 20000  # more ways than this to cut a row's digits: too ambiguous to try
+
+
+def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell]]:
+    """Every way to cut run-together figures (``640020470``) into one piece per column.
+
+    A piece never starts with 0 unless it is 0, a decimal only falls in a
+    decimal column and a sign only opens a signed column's piece; a sign
+    inside a run always starts a new piece (``2648-18538``).
+    """
+    from math import comb
+
+    texts = [v.text.strip() for v in vals]
+    if not texts or not all(_RUN_RE.fullmatch(t) for t in texts):
+        return []
+    k = len(columns)
+    digits = sum(len(re.sub(r"[^0-9]", "", t)) for t in texts)
+    if digits < k or comb(max(digits - 1, 1), k - 1) > MAX_SPLITS:
+        return []
+    out: list[list[Cell]] = []
+
+    def ok(piece: str, col: str) -> bool:
+        body = piece.lstrip("+-")
+        if not body or body.startswith(".") or body.endswith("."):
+            return False
+        if piece != body and col not in SIGNED_COLUMNS:
+            return False
+        if "." in body and col not in DECIMAL_COLUMNS:
+            return False
+        whole = body.split(".")[0]
+        return whole == "0" or not whole.startswith("0")
+
+    def walk(ci: int, pos: int, col: int, acc: list[Cell]):
+        if len(out) > MAX_SPLITS:
+            return
+        if ci == len(vals):
+            if col == k:
+                out.append(list(acc))
+            return
+        t = texts[ci]
+        if col >= k:
+            return
+        for end in range(pos + 1, len(t) + 1):
+            piece = t[pos:end]
+            if end < len(t) and t[end] in "+-":
+                if ok(piece, columns[col]):
+                    walk(ci, end, col + 1, acc + [_cut(vals[ci], pos, end)])
+                break  # a sign always opens the next piece
+            if ok(piece, columns[col]):
+                if end == len(t):
+                    walk(ci + 1, 0, col + 1, acc + [_cut(vals[ci], pos, end)])
+                else:
+                    walk(ci, end, col + 1, acc + [_cut(vals[ci], pos, end)])
+
+    walk(0, 0, 0, [])
+    return out if len(out) <= MAX_SPLITS else []
+
+
+def _cut(c: Cell, a: int, b: int) -> Cell:
+    text = c.text.strip()
+    if a == 0 and b == len(text):
+        return c
+    return _piece(c, a, b)
 
 
 def _split_zeros(vals: list[Cell], k: int) -> Optional[list[Cell]]:
