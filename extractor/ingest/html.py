@@ -178,7 +178,7 @@ def _is_data_table(table) -> bool:
 
 
 def _span(cell, attr: str) -> int:
-    m = re.match(r"\s*(\d+)", cell.get(attr) or "")
+    m = re.match(r"[\s\\\"']*(\d+)", cell.get(attr) or "")  # escaped markup: colspan=\"2\"
     return min(max(int(m.group(1)), 1), 1000) if m else 1
 
 

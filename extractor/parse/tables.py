@@ -18,6 +18,7 @@ from ..models import Cell as ResultCell
 from ..normalise import NormalisedText, parse_cell
 from ..template import DECIMAL_COLUMNS, SIGNED_COLUMNS, Row, Table
 from .rows import LogicalRow, assemble, match_rows, row_patterns
+from .settle import column_checks, settle
 from .tokens import Cell, Line
 
 Check = Callable[[list[Optional[float]]], Optional[bool]]
@@ -181,6 +182,7 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
     """
     from math import comb
 
+    vals = [g for v in vals for g in _groups(v)]
     texts = [v.text.strip() for v in vals]
     if not texts or not all(_RUN_RE.fullmatch(t) for t in texts):
         return []
@@ -225,6 +227,18 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
 
     walk(0, 0, 0, [])
     return out if len(out) <= MAX_SPLITS else []
+
+
+def _groups(c: Cell) -> list[Cell]:
+    """A cell printed as figures with spaces between (``230 000023``), one cell per group."""
+    text = c.text.strip()
+    parts = list(re.finditer(r"\S+", text))
+    if len(parts) < 2:
+        return [c]
+    off = c.text.index(text)
+    raw = c.raw.strip()
+    return [Cell("value", m.group(), raw[m.start():m.end()], c.line, c.start + off + m.start(),
+                 c.start + off + m.end(), "number") for m in parts]
 
 
 def _cut(c: Cell, a: int, b: int) -> Cell:
@@ -294,7 +308,7 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
 
     matches = match_rows(logical, rows, count_ok)
     drop = extra_column(matches, checks or {})
-    out = TableParse()
+    placed_rows = []
     for mt in matches:
         t = mt.template_row
         chk = (checks or {}).get(t.key)
@@ -307,6 +321,11 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
             assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk, drop)
         if mt.by_position:
             flags = flags + ["label_by_position"]
+        placed_rows.append((t, assigned, flags, alts))
+    if table.key == "applications":
+        placed_rows = _settle_by_columns(placed_rows)
+    out = TableParse()
+    for t, assigned, flags, alts in placed_rows:
         out.found_rows.append(t.key)
         for i, col in enumerate(t.columns):
             cell_flags = list(flags)
@@ -323,6 +342,26 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
                     rc.candidates.append(Candidate(value=v, method="parser", raw=x.raw if x else None,
                                                    note="another alignment of the row's values"))
             out.cells[f"{table.key}.{t.key}.{col}"] = rc
+    return out
+
+
+def _settle_by_columns(placed_rows):
+    """Ambiguous rows of table 三 settled by its column sums (``settle``)."""
+    def reading(t, cells):
+        return [(_numeric(c, col) if c is not None else None) for c, col in zip(cells, t.columns)]
+
+    values = {t.key: reading(t, a) for t, a, f, alts in placed_rows}
+    alternatives = {t.key: [reading(t, x) for x in alts] for t, a, f, alts in placed_rows
+                    if alts and "ambiguous" in f}
+    chosen = settle(values, alternatives, lambda v: column_checks(v, len(placed_rows[0][0].columns)))
+    if chosen is None:
+        return placed_rows
+    out = []
+    for t, a, f, alts in placed_rows:
+        if t.key in chosen:
+            pick = next(x for x in alts if reading(t, x) == chosen[t.key])
+            a, f, alts = pick, [x for x in f if x != "ambiguous"] + ["settled_by_column_sums"], []
+        out.append((t, a, f, alts))
     return out
 
 
