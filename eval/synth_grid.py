@@ -310,7 +310,7 @@ def blank_edges(grid: Grid, truth: Truth, rng: random.Random, rate: float = 0.2)
     """Some data rows print their first or last value cell blank; the truth is null."""
     n = 0
     for row in grid.rows:
-        vals = [c for c in row.cells if c.role == "value" and c.key]
+        vals = [c for c in row.cells if c.role == "value" and c.key and "+" not in c.key]
         if row.kind != "data" or len(vals) < 3 or rng.random() >= rate:
             continue
         cell = vals[0] if rng.random() < 0.5 else vals[-1]
