@@ -210,16 +210,16 @@ def _legacy_flat(vr: random.Random, grid: Grid) -> str:
     import re
 
     out = []
+    heads = [c.text for c in grid.rows[0].cells]
+    vi = 2 if "单位" in heads else 1
     for row in grid.rows[1:]:
         texts = [c.text for c in row.cells]
         label = re.sub(r"^\d+[.．、]", "", texts[0])
-        vals = [c for c in row.cells if c.role == "value"] or [c for c in row.cells[1:] if c.text]
-        if len(texts) == 1 or not vals:
+        if len(texts) <= vi:
             out.append(label)
             continue
-        unit = texts[1] if len(texts) >= 3 and not any(ch.isdigit() for ch in texts[1]) else ""
-        value = vals[0].text
-        out.append(label + value + (unit if unit and vr.random() < 0.5 else ""))
+        unit = texts[1] if vi == 2 else ""
+        out.append(label + texts[vi] + (unit if unit and texts[vi] and vr.random() < 0.5 else ""))
     return "".join(out)
 
 
