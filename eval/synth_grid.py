@@ -311,7 +311,7 @@ def blank_edges(grid: Grid, truth: Truth, rng: random.Random, rate: float = 0.2)
     n = 0
     for row in grid.rows:
         vals = [c for c in row.cells if c.role == "value" and c.key and "+" not in c.key]
-        if row.kind != "data" or len(vals) < 3 or rng.random() >= rate:
+        if row.kind != "data" or len(vals) < (1 if grid.table == "legacy" else 3) or rng.random() >= rate:
             continue
         cell = vals[0] if rng.random() < 0.5 else vals[-1]
         cell.text = ""

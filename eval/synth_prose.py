@@ -286,7 +286,7 @@ def meta_lines(rng: random.Random, agency: str, year: int) -> list[str]:
     parts = [src, f"发布日期：{date}", f"（{year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日）"]
     if rng.random() < 0.5:
         return [f"{parts[0]}　　{parts[1]}"]
-    return rng.sample(parts, 2)
+    return [parts[0], rng.choice(parts[1:])] if rng.random() < 0.6 else [rng.choice(parts[1:]), parts[0]]
 
 
 def signature(rng: random.Random, agency: str, year: int) -> list[str]:
