@@ -410,8 +410,8 @@ def legacy_grid(values: dict, printer: Printer, truth: Truth, rng: random.Random
         if unit_col:
             out.append(GCell(unit))
         out.append(value)
-        if two:
-            out.append(GCell(cum))
+        if two:  # printed like a figure (right-aligned), never scored
+            out.append(GCell(cum, role="value"))
         return out
 
     def cumulative(text: str, v) -> str:
@@ -450,7 +450,7 @@ def merge_adjacent(grid: Grid, rng: random.Random, rate: float = 0.15) -> int:
         while i < len(cells) - 1:
             a, b = cells[i], cells[i + 1]
             if (
-                a.role == b.role == "value"
+                a.role == b.role == "value" and a.key and b.key
                 and len(a.text) == 1 and len(b.text) == 1
                 and a.text.isdigit() and b.text.isdigit()
                 and rng.random() < rate
