@@ -273,9 +273,11 @@ def _report_blocks(rng, template, year, agency, short, truth_values, tables, hea
     for i, name in enumerate(prose.SECTION_TITLES):
         blocks.append(Block("heading", prose.heading(heading_style, i, name)))
         if i == 0:
-            blocks += [Block("para", p) for p in prose.general_paragraphs(rng, short, year, sub_style, arabic_subs=heading_style == "paren")]
+            general = prose.general_paragraphs(rng, short, year, sub_style, arabic_subs=heading_style == "paren")
             if "overview_subheadings" in var:
-                blocks += [Block("para", p) for p in prose.overview_subheadings(vr, short, year)]
+                # the 2021 notice's own outline of 总体情况 replaces the free sub-parts, or follows them
+                general = (general[:1] if vr.random() < 0.6 else general) + prose.overview_subheadings(vr, short, year)
+            blocks += [Block("para", p) for p in general]
             if mentions and vr.random() < 0.5:
                 blocks += [Block("para", p) for p in prose.mention_applications(vr, apps)]
         elif i == 1:
