@@ -81,6 +81,7 @@ def evaluate_dir(
 @click.option("--synthetic", type=int, default=None, metavar="N", help="Generate N synthetic reports into a temp dir and score them.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic corpus.")
 @click.option("--formats", default=None, help="Synthetic source formats, comma-separated (txt,md,html,docx,pdf).")
+@click.option("--variations", default=None, metavar="NAMES|all", help="Synthetic variations: 'all' (each at its probability) or names, comma-separated, forced on (see eval/VARIATIONS.md).")
 @click.option("--keep-corpus", type=click.Path(path_type=Path), default=None, help="Generate the synthetic corpus here instead of a temp dir.")
 @llm_options
 def eval_command(
@@ -95,6 +96,7 @@ def eval_command(
     seed: int,
     formats: Optional[str],
     keep_corpus: Optional[Path],
+    variations: Optional[str] = None,
     config_path: Optional[Path] = None,
     **llm_flags,
 ) -> None:
@@ -116,9 +118,13 @@ def eval_command(
         fmts = [f.strip() for f in formats.split(",") if f.strip()] if formats else None
         with tempfile.TemporaryDirectory(prefix="nianbao-synth-") as tmp:
             corpus = Path(keep_corpus) if keep_corpus else Path(tmp)
-            paths = generate_corpus(synthetic, seed, corpus, formats=fmts)
-            console.print(f"generated {len(paths)} synthetic reports (seed {seed}) in {corpus}")
-            evaluate_dir(corpus, config, out_dir, jobs=jobs, limit=limit, console=console, label=f"synthetic n={synthetic} seed={seed}")
+            try:
+                paths = generate_corpus(synthetic, seed, corpus, formats=fmts, variations=variations)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--variations/--formats")
+            var_note = f" variations={variations}" if variations else ""
+            console.print(f"generated {len(paths)} synthetic reports (seed {seed}{var_note}) in {corpus}")
+            evaluate_dir(corpus, config, out_dir, jobs=jobs, limit=limit, console=console, label=f"synthetic n={synthetic} seed={seed}{var_note}")
         return
 
     if not goldens_dir.is_dir():

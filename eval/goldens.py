@@ -29,6 +29,7 @@ class Case:
     layout: str = "unlabelled"
     table_layouts: dict[str, str] = field(default_factory=dict)
     damage: list[str] = field(default_factory=list)
+    variations: Optional[list[str]] = None  # synthetic variations (None: a corpus without them)
     format: str = ""
     error: Optional[str] = None  # why the golden could not be used
 
@@ -68,6 +69,8 @@ def load_case(path: Path) -> Case:
     case.layout = str(labels.get("layout") or f"source:{case.format or 'unknown'}")
     case.table_layouts = {str(k): str(v) for k, v in (labels.get("table_layouts") or {}).items()}
     case.damage = [str(d) for d in (labels.get("damage") or [])]
+    if isinstance(labels.get("variations"), list):
+        case.variations = [str(v) for v in labels["variations"]]
     return case
 
 

@@ -160,8 +160,8 @@ def _llm_totals(runs: list[DocRun]) -> dict:
 
 
 def group_tallies(scored: list[DocRun]) -> dict[str, dict[str, Tally]]:
-    """Tallies by table, layout (per table), damage kind, template and format."""
-    groups: dict[str, dict[str, Tally]] = {k: defaultdict(Tally) for k in ("table", "layout", "damage", "template", "format")}
+    """Tallies by table, layout (per table), damage kind, variation, template and format."""
+    groups: dict[str, dict[str, Tally]] = {k: defaultdict(Tally) for k in ("table", "layout", "damage", "variation", "template", "format")}
     for r in scored:
         s, c = r.score, r.case
         silent = s.status == "verified"
@@ -173,6 +173,9 @@ def group_tallies(scored: list[DocRun]) -> dict[str, dict[str, Tally]]:
             groups["format"][c.format or "unknown"].add_table(c.id, t, silent)
             for d in c.damage or ["none"]:
                 groups["damage"][d].add_table(c.id, t, silent)
+            if c.variations is not None:
+                for v in c.variations or ["none"]:
+                    groups["variation"][v].add_table(c.id, t, silent)
     return groups
 
 
@@ -194,6 +197,7 @@ def doc_json(r: DocRun) -> dict:
         "layout": c.layout,
         "table_layouts": c.table_layouts,
         "damage": c.damage,
+        **({"variations": c.variations} if c.variations is not None else {}),
         "template": c.golden.get("template"),
         "seconds": round(r.seconds, 4),
     }
@@ -257,6 +261,12 @@ def summarize(runs: list[DocRun], run_info: Optional[dict] = None) -> dict:
         v["seconds_mean"] = secs_damage.get(k)
     for k, v in breakdown["layout"].items():
         v["seconds_mean"] = secs_layout.get(k)
+    var_runs = [r for r in scored if r.case.variations is not None]
+    for k, v in breakdown["variation"].items():
+        of = [r for r in var_runs if k in (r.case.variations or ["none"])]
+        v["agency"] = _rate(r.score.agency_ok for r in of)["rate"]
+        v["year"] = _rate(r.score.year_ok for r in of)["rate"]
+        v["silent_error_documents"] = sum(1 for r in of if r.score.silent_errors)
     return {
         "schema": SUMMARY_SCHEMA,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -265,6 +275,7 @@ def summarize(runs: list[DocRun], run_info: Optional[dict] = None) -> dict:
         "by_table": breakdown["table"],
         "by_layout": breakdown["layout"],
         "by_damage": breakdown["damage"],
+        **({"by_variation": breakdown["variation"]} if breakdown["variation"] else {}),
         "by_template": breakdown["template"],
         "by_format": breakdown["format"],
         "documents": [doc_json(r) for r in runs],

@@ -218,6 +218,7 @@ def render_html(summary: dict, golden_tables: Optional[dict[str, dict]] = None) 
         "<h3>By table</h3>", _breakdown_table(summary["by_table"]),
         "<h3>By layout</h3>", _breakdown_table(summary["by_layout"], True),
         "<h3>By damage kind</h3>", _breakdown_table(summary["by_damage"], True),
+        *(["<h3>By synthetic variation</h3>", _breakdown_table(summary["by_variation"])] if summary.get("by_variation") else []),
         "<h3>By template</h3>", _breakdown_table(summary["by_template"]),
         "<h2>Documents</h2>",
         "<p class='legend'><span class='tag' style='background:#fde2e0'>wrong</span>"

@@ -60,6 +60,8 @@ def render_markdown(summary: dict) -> str:
     lines += _breakdown("By table", summary["by_table"])
     lines += _breakdown("By layout (each table by its own layout)", summary["by_layout"], True)
     lines += _breakdown("By damage kind (documents carrying it)", summary["by_damage"], True)
+    if summary.get("by_variation"):
+        lines += _breakdown("By synthetic variation (documents carrying it)", summary["by_variation"])
     lines += _breakdown("By template", summary["by_template"])
     lines += ["## Documents with differences", ""]
     bad = [d for d in summary["documents"] if d.get("skipped") or d.get("diffs") or d.get("crashed")]

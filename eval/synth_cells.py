@@ -19,6 +19,7 @@ FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 OCR_SWAPS = {"0": "O", "1": "l", "5": "S"}
 DASHES = ("—", "/", "-", "——", "－")
 COUNT_UNITS = ("个", "件", "项", "次", "条")
+STRAY_MARKS = ("_", "`", "¨", ":", "~", "'")
 
 # Per-cell probability of each damage kind, once the document carries it.
 CELL_RATES = {
@@ -50,9 +51,12 @@ class CellPrinter:
     damage: set[str]
     split_ok: bool = True  # the layout delimits cells, so "24 56" stays one cell
     applied: set[str] = field(default_factory=set)
+    rates: dict = field(default_factory=dict)  # per-kind rate overrides (variations)
+    variations: set[str] = field(default_factory=set)  # stray_marks, split_digits
+    var_applied: set[str] = field(default_factory=set)
 
     def _hit(self, kind: str) -> bool:
-        return kind in self.damage and self.rng.random() < CELL_RATES[kind]
+        return kind in self.damage and self.rng.random() < self.rates.get(kind, CELL_RATES[kind])
 
     def print(self, value: Optional[float], column: str, row: str = "") -> tuple[str, Optional[float]]:
         """Printed text and golden value of one cell."""
@@ -82,10 +86,33 @@ class CellPrinter:
         if self._hit("units"):
             text = self._units(text, value, column, row)
             self.applied.add("units")
+        if "split_digits" in self.variations and rng.random() < 0.3:
+            text = self._split_digits(text)
+        if "stray_marks" in self.variations and rng.random() < 0.15:
+            mark = rng.choice(STRAY_MARKS)
+            text = mark + text if rng.random() < 0.6 else text + mark
+            self.var_applied.add("stray_marks")
         if "fullwidth_digits" in self.damage:
             text = text.translate(FULLWIDTH)
             self.applied.add("fullwidth_digits")
         return text, value
+
+    def _split_digits(self, text: str) -> str:
+        """``26`` → ``2 6``, ``123`` → ``1 23`` or ``1 2 3``: the first run of 2+ digits."""
+        import re
+
+        m = re.search(r"\d{2,}", text)
+        if not m:
+            return text
+        run = m.group()
+        cuts = sorted(self.rng.sample(range(1, len(run)), k=min(len(run) - 1, self.rng.choice((1, 1, 2)))))
+        parts, prev = [], 0
+        for c in cuts:
+            parts.append(run[prev:c])
+            prev = c
+        parts.append(run[prev:])
+        self.var_applied.add("split_digits")
+        return text[: m.start()] + " ".join(parts) + text[m.end():]
 
     def _ocr(self, text: str) -> str:
         chars = list(text)

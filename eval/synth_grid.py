@@ -161,23 +161,57 @@ _OTHER_SPLIT_LABELS = (
 )
 
 
-def applications_grid(form: str, values: dict, printer: Printer, truth: Truth, rng: random.Random) -> Grid:
-    """Table 三: 3 label columns, 7 applicant columns, group labels spanning rows."""
+_APPLICANT_HEADS = {
+    "natural_person": "自然人", "commercial": "商业企业", "research": "科研机构", "social_welfare": "社会公益组织",
+    "legal_service": "法律服务机构", "other_org": "其他", "total": "总计",
+}
+LEGAL_COLUMNS = ("commercial", "research", "social_welfare", "legal_service", "other_org")
+
+
+def applications_grid(
+    form: str, values: dict, printer: Printer, truth: Truth, rng: random.Random,
+    order: Optional[tuple[str, ...]] = None, subtotal: bool = False, unit: str = "",
+) -> Grid:
+    """Table 三: 3 label columns, 7 applicant columns, group labels spanning rows.
+
+    ``order``: the applicant columns as printed (the legal-person ones stay
+    together under 法人或其他组织); ``subtotal``: a 小计 column after them
+    (printed, not scored).
+    """
     T = "applications"
-    g = Grid(T, 10, header_rows=3)
+    cols: tuple[str, ...] = tuple(order) if order else APPLICANT_COLUMNS
+    legal = [c for c in cols if c in LEGAL_COLUMNS]
+    n_legal = len(legal) + (1 if subtotal else 0)
+    g = Grid(T, 3 + len(cols) + (1 if subtotal else 0), header_rows=3)
     note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-    g.rows.append(GRow([GCell(note, colspan=3, rowspan=3, role="head"), GCell("申请人情况", colspan=7, role="head")], "head"))
-    g.rows.append(
-        GRow(
-            [GCell("自然人", rowspan=2, role="head"), GCell("法人或其他组织", colspan=5, role="head"), GCell("总计", rowspan=2, role="head")],
-            "head",
-        )
-    )
-    g.rows.append(_head([("商业企业", 1), ("科研机构", 1), ("社会公益组织", 1), ("法律服务机构", 1), ("其他", 1)]))
-    cols = APPLICANT_COLUMNS
+    g.rows.append(GRow([GCell(note, colspan=3, rowspan=3, role="head"), GCell("申请人情况" + unit, colspan=g.ncols - 3, role="head")], "head"))
+    mid: list[GCell] = []
+    low: list[GCell] = []
+    printed: list[Optional[str]] = []  # value columns in print order; None = 小计
+    for c in cols:
+        if c in LEGAL_COLUMNS:
+            if c == legal[0]:
+                mid.append(GCell("法人或其他组织", colspan=n_legal, role="head"))
+                for lc in legal:
+                    low.append(GCell(_APPLICANT_HEADS[lc], role="head"))
+                    printed.append(lc)
+                if subtotal:
+                    low.append(GCell("小计", role="head"))
+                    printed.append(None)
+            continue
+        mid.append(GCell(_APPLICANT_HEADS[c], rowspan=2, role="head"))
+        printed.append(c)
+    g.rows.append(GRow(mid, "head"))
+    g.rows.append(GRow(low, "head"))
 
     def row(label_cells: list[GCell], key: str) -> None:
-        g.rows.append(GRow([*label_cells, *_values(printer, truth, values, T, key, cols)]))
+        cells = _values(printer, truth, values, T, key, tuple(c for c in printed if c))
+        if subtotal:
+            sub = [values[key][c] for c in legal]
+            text = "" if any(v is None for v in sub) else str(int(sum(sub)))
+            at = printed.index(None)
+            cells.insert(at, GCell(text, role="value", key=None))
+        g.rows.append(GRow([*label_cells, *cells]))
 
     row([GCell("一、本年新收政府信息公开申请数量", colspan=3)], "new_received")
     row([GCell("二、上年结转政府信息公开申请数量", colspan=3)], "carried_over")
@@ -252,6 +286,40 @@ def review_grid(shape: str, values: dict, printer: Printer, truth: Truth, rng: r
     return g
 
 
+def add_head_units(grid: Grid, rng: random.Random) -> int:
+    """Units in header cells: 本年制发件数（件）, 结果维持（件）, …（万元）."""
+    n = 0
+    for row in grid.rows:
+        if row.kind != "head":
+            continue
+        for c in row.cells:
+            t = c.text
+            if not t or "（" in t and ("万元" in t or "件" in t):
+                continue
+            if "金额" in t:
+                c.text = t + "（万元）"
+            elif t.endswith(("数量", "件数", "结果", "维持", "纠正", "审结", "总计", "自然人", "其他", "机构", "企业", "组织")):
+                c.text = t + rng.choice(("（件）", "(件)", "（个）" if "项目" in t else "（件）"))
+            else:
+                continue
+            n += 1
+    return n
+
+
+def blank_edges(grid: Grid, truth: Truth, rng: random.Random, rate: float = 0.2) -> int:
+    """Some data rows print their first or last value cell blank; the truth is null."""
+    n = 0
+    for row in grid.rows:
+        vals = [c for c in row.cells if c.role == "value" and c.key and "+" not in c.key]
+        if row.kind != "data" or len(vals) < (1 if grid.table == "legacy" else 3) or rng.random() >= rate:
+            continue
+        cell = vals[0] if rng.random() < 0.5 else vals[-1]
+        cell.text = ""
+        truth.put(cell.key, None)
+        n += 1
+    return n
+
+
 # (key or "" for a section line or "extra:<n>" for an unscored indicator, label, unit)
 LEGACY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("", "一、主动公开情况", ""),
@@ -298,10 +366,21 @@ LEGACY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def legacy_grid(values: dict, printer: Printer, truth: Truth, rng: random.Random) -> Grid:
-    """The pre-2019 统计表: indicator, unit, figure; unscored rows included."""
-    g = Grid("legacy", 3, header_rows=1)
-    g.rows.append(_head([(rng.choice(("统计指标", "统 计 指 标")), 1), ("单位", 1), ("统计数", 1)]))
+def legacy_grid(values: dict, printer: Printer, truth: Truth, rng: random.Random, forms: frozenset = frozenset()) -> Grid:
+    """The pre-2019 统计表: indicator, unit, figure; unscored rows included.
+
+    ``forms`` (variations): ``legacy_unit_in_label`` (数(条), no unit column),
+    ``legacy_two_value_cols`` (本年度 | 累计), ``legacy_extra_channels``
+    (e-mail, web, other channels), ``legacy_section_rows`` (section lines as
+    rows with empty cells).
+    """
+    unit_col = "legacy_unit_in_label" not in forms
+    two = "legacy_two_value_cols" in forms
+    ncols = 1 + int(unit_col) + 1 + int(two)
+    g = Grid("legacy", ncols, header_rows=1)
+    heads = [rng.choice(("统计指标", "统 计 指 标"))] + (["单位"] if unit_col else [])
+    heads += ["本年度", "累计"] if two else ["统计数"]
+    g.rows.append(_head([(h, 1) for h in heads]))
     ind = values["indicators"]
     denied = ind["reply_denied"]
     secret = rng.randint(0, denied) if denied else 0
@@ -316,16 +395,44 @@ def legacy_grid(values: dict, printer: Printer, truth: Truth, rng: random.Random
         "staff": rng.randint(1, 60),
         "budget": rng.choice((0, 2, 5, 10, 12.5, 30)),
     }
-    for key, label, unit in LEGACY_ROWS:
+    rows = list(LEGACY_ROWS)
+    if "legacy_extra_channels" in forms:
+        online = ind["received_online"] or 0
+        email = rng.randint(0, online)
+        extras.update(email=email, website=online - email, other_channel=0)
+        at = [k for k, _, _ in rows].index("received_online") + 1
+        rows[at:at] = [("extra:email", "其中：电子邮件申请数", "件"), ("extra:website", "网站申请数", "件")]
+        at = [k for k, _, _ in rows].index("received_letter") + 1
+        rows[at:at] = [("extra:other_channel", rng.choice(("5.其他申请数", "5.其他形式申请数")), "件")]
+
+    def cells(label: str, unit: str, value: GCell, cum: str) -> list[GCell]:
+        out = [GCell(f"{label}({unit})" if not unit_col and unit else label)]
+        if unit_col:
+            out.append(GCell(unit))
+        out.append(value)
+        if two:  # printed like a figure (right-aligned), never scored
+            out.append(GCell(cum, role="value"))
+        return out
+
+    def cumulative(text: str, v) -> str:
+        if not two or v is None or not text.strip():
+            return ""
+        return str(round(v * rng.randint(3, 9) + rng.randint(0, 50), 2) if isinstance(v, float) else v * rng.randint(3, 9) + rng.randint(0, 50))
+
+    for key, label, unit in rows:
         if not key:
-            g.rows.append(GRow([GCell(label, colspan=3)], "caption"))
+            if "legacy_section_rows" in forms:
+                g.rows.append(GRow([GCell(label)] + [GCell("") for _ in range(ncols - 1)]))
+            else:
+                g.rows.append(GRow([GCell(label, colspan=ncols)], "caption"))
         elif key.startswith("extra:"):
-            g.rows.append(GRow([GCell(label), GCell(unit), GCell(str(extras[key[6:]]))]))
+            v = extras[key[6:]]
+            g.rows.append(GRow(cells(label, unit, GCell(str(v)), cumulative(str(v), v))))
         else:
             full = f"legacy.indicators.{key}"
             text, gold = printer(ind[key], key, "indicators")
             truth.put(full, gold)
-            g.rows.append(GRow([GCell(label), GCell(unit), GCell(text, role="value", key=full)]))
+            g.rows.append(GRow(cells(label, unit, GCell(text, role="value", key=full), cumulative(text, ind[key]))))
     return g
 
 
@@ -343,7 +450,7 @@ def merge_adjacent(grid: Grid, rng: random.Random, rate: float = 0.15) -> int:
         while i < len(cells) - 1:
             a, b = cells[i], cells[i + 1]
             if (
-                a.role == b.role == "value"
+                a.role == b.role == "value" and a.key and b.key
                 and len(a.text) == 1 and len(b.text) == 1
                 and a.text.isdigit() and b.text.isdigit()
                 and rng.random() < rate

@@ -33,6 +33,47 @@ class TextOpts:
     colspan_blank: bool = False  # print empty cells for the rest of a colspan
     pipe_style: str = "trail"  # trail: "a | b |", both: "| a | b |", tight: "a|b"
     applied: set[str] = field(default_factory=set)
+    # variations (synth_variations); what really happened goes to var_applied
+    interrupt: Optional[list[str]] = None  # lines printed at the page break instead of a page number
+    label_tail: bool = False  # long labels wrapped, the tail before or after the numbers
+    vgroup: bool = False  # group labels one char (or chunk) per row in delimited layouts
+    head_wrap: bool = False  # header words wrapped over 2-3 lines
+    head_chunk: int = 3
+    var_applied: set[str] = field(default_factory=set)
+
+
+def head_chunks(text: str, opts: TextOpts) -> list[str]:
+    """A header word as printed in a narrow column: 本年新/制作数/量."""
+    if not opts.head_wrap or len(text) < 4:
+        return [text]
+    size = max(opts.head_chunk, -(-len(text) // 3))
+    opts.var_applied.add("header_wrap")
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def group_pieces(text: str, rows: int, rng: random.Random) -> list[str]:
+    """A group label printed down its rows: ``（五）不`` / ``予`` / ``处`` / ``理``, or ``（五）不`` / ``予处理``."""
+    import re
+
+    m = re.match(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)?(.*)$", text)
+    prefix, body = m.group(1) or "", m.group(2)
+    if not body:
+        return [text]
+    if rng.random() < 0.3 and len(body) >= 2:
+        cut = rng.randint(1, len(body) - 1)
+        tokens = [prefix + body[:cut], body[cut:]]
+    else:
+        tokens = [prefix + body[0], *body[1:]]
+    while len(tokens) > rows:  # fewer rows than characters: pair up the tail
+        tokens = tokens[:-2] + [tokens[-2] + tokens[-1]]
+    return tokens
+
+
+def _interrupt_lines(opts: TextOpts, indent: int, rng: random.Random) -> list[str]:
+    if opts.interrupt is None:
+        return _page_lines(opts, indent, rng)
+    opts.var_applied.add("table_interrupted")
+    return list(opts.interrupt)
 
 
 def dwidth(s: str) -> int:
@@ -98,11 +139,27 @@ def _cell_texts(entries: list, opts: TextOpts, rng: random.Random, sep_in_label:
 def _delimited(grid: Grid, layout: str, rng: random.Random, opts: TextOpts) -> list[str]:
     rows = expand(grid)
     lines: list[str] = []
+    pieces: dict[int, tuple[int, list[str]]] = {}  # id(group cell) -> (its row, pieces down the rows)
+    if opts.vgroup and layout != "cell_per_line":
+        for ri, entries in enumerate(rows):
+            for e in entries:
+                if not isinstance(e, Covered) and _is_group(e) and grid.rows[ri].kind == "data":
+                    pieces[id(e)] = (ri, group_pieces(e.text, e.rowspan, rng))
+
+    def join(texts: list[str]) -> str:
+        if layout == "tab":
+            return "\t".join(texts)
+        if opts.pipe_style == "both":
+            return "| " + " | ".join(texts) + " |"
+        if opts.pipe_style == "tight":
+            return "|".join(texts)
+        return " | ".join(texts) + " |"
 
     def emit(ri: int) -> None:
         row = grid.rows[ri]
         data = row.kind == "data"
         if layout == "cell_per_line":
+            tail: list[str] = []
             for e in rows[ri]:
                 if isinstance(e, Covered):
                     if opts.covered_blank:
@@ -112,24 +169,69 @@ def _delimited(grid: Grid, layout: str, rng: random.Random, opts: TextOpts) -> l
                     opts.applied.add("vertical_label")
                     lines.extend("\t" + ch for ch in e.text)
                     continue
+                if e.role == "head" and opts.head_wrap:
+                    lines.extend("\t" + c for c in head_chunks(e.text, opts))
+                    continue
+                if data and e.role == "label" and opts.label_tail and not _is_group(e) and len(e.text) >= 10 and rng.random() < 0.7:
+                    cut = rng.randint(4, len(e.text) - 3)
+                    lines.append("\t" + e.text[:cut])
+                    tail.append("\t" + e.text[cut:])
+                    opts.var_applied.add("label_wrap_tail")
+                    continue
                 text = _cell_texts([e], opts, rng, "\n\t", data)[0] if e.role == "label" else e.text
                 lines.append("\t" + text)
+            lines.extend(tail)
             lines.append("")
             return
         texts = _cell_texts(rows[ri], opts, rng, " ", data)
-        if layout == "tab":
-            lines.append("\t".join(texts))
-        elif opts.pipe_style == "both":
-            lines.append("| " + " | ".join(texts) + " |")
-        elif opts.pipe_style == "tight":
-            lines.append("|".join(texts))
-        else:
-            lines.append(" | ".join(texts) + " |")
+        if pieces and data:
+            # replace the printed label / blank slots of group cells by their pieces
+            k = 0
+            for e in rows[ri]:
+                if isinstance(e, Covered):
+                    if not opts.covered_blank:
+                        continue
+                    origin = pieces.get(id(e.origin))
+                    if origin:
+                        off = ri - origin[0]
+                        texts[k] = origin[1][off] if off < len(origin[1]) else ""
+                        opts.var_applied.add("vertical_group_labels")
+                    k += 1
+                    continue
+                origin = pieces.get(id(e))
+                if origin:
+                    texts[k] = origin[1][0]
+                k += 1 + (e.colspan - 1 if opts.colspan_blank else 0)
+        if not data and opts.head_wrap:
+            chunked = [head_chunks(t, opts) for t in texts]
+            for i in range(max(len(c) for c in chunked)):
+                lines.append(join([c[i] if i < len(c) else "" for c in chunked]))
+            return
+        if data and opts.label_tail:
+            labels = [i for i, t in enumerate(texts) if len(t) >= 10 and sum(ch.isdigit() for ch in t) <= 2]
+            if labels and rng.random() < 0.7:
+                i = labels[-1]
+                t = texts[i]
+                n = 3 if len(t) >= 18 and rng.random() < 0.4 else 2
+                cuts = sorted(rng.sample(range(3, len(t) - 2), k=n - 1))
+                parts = [t[a:b] for a, b in zip([0, *cuts], [*cuts, len(t)])]
+                before = rng.random() < 0.5
+                opts.var_applied.add("label_wrap_tail")
+                if before:  # head printed first, the numbers beside the last piece
+                    lines.extend(parts[:-1])
+                    texts[i] = parts[-1]
+                    lines.append(join(texts))
+                else:  # numbers beside the first piece, the tail after them
+                    texts[i] = parts[0]
+                    lines.append(join(texts))
+                    lines.extend(parts[1:])
+                return
+        lines.append(join(texts))
 
     for ri in range(len(grid.rows)):
         emit(ri)
         if opts.page_break_after == ri:
-            lines += _page_lines(opts, 20, rng)
+            lines += _interrupt_lines(opts, 20, rng)
             if opts.repeat_header and grid.header_rows:
                 opts.applied.add("repeated_header")
                 for hi in range(grid.header_rows):
@@ -139,7 +241,9 @@ def _delimited(grid: Grid, layout: str, rng: random.Random, opts: TextOpts) -> l
 
 def markdown_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
     rows = expand(grid)
-    lines = []
+    lines: list[str] = []
+    restart = False
+    head_lines: list[str] = []
     for ri, entries in enumerate(rows):
         texts: list[str] = []
         for e in entries:
@@ -147,6 +251,8 @@ def markdown_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
                 texts += [""] * e.colspan
                 continue
             text = e.text.replace("|", "\\|")
+            if e.role == "head" and opts.head_wrap:
+                text = "<br>".join(head_chunks(text, opts))
             if grid.rows[ri].kind == "data" and e.role == "label" and opts.wrap_labels and not _is_group(e) and rng.random() < 0.4:
                 broken = _break_label(text, rng, rng.choice((" ", "<br>")))
                 if broken != text:
@@ -155,8 +261,19 @@ def markdown_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
             texts += [text] + [""] * (e.colspan - 1)
         texts += [""] * (grid.ncols - len(texts))
         lines.append("| " + " | ".join(texts) + " |")
-        if ri == 0:
+        if ri == 0 or restart:
             lines.append("|" + "|".join(["---"] * grid.ncols) + "|")
+            restart = False
+        if ri < max(grid.header_rows, 1):
+            head_lines = lines[:]
+        if opts.page_break_after == ri and opts.interrupt is not None:
+            # the table ends at the page break and a new one starts on the next page
+            lines += [""] + _interrupt_lines(opts, 0, rng) + [""]
+            if opts.repeat_header and grid.header_rows:
+                opts.applied.add("repeated_header")
+                lines += head_lines
+            else:
+                restart = True
     return lines
 
 
@@ -172,22 +289,30 @@ def _compose(segments: list[tuple[int, str]]) -> str:
     return out.rstrip()
 
 
-def _widths(grid: Grid, rng: random.Random, wrap_labels: bool) -> list[int]:
+def _widths(grid: Grid, rng: random.Random, wrap_labels: bool, narrow: bool = False) -> list[int]:
+    if narrow:  # label_wrap_tail: labels wrap over 2-3 lines
+        if grid.table == "applications":
+            return [8, 10, 16] + [rng.choice((7, 8))] * (grid.ncols - 3)
+        if grid.table == "active_disclosure":
+            return [12] + [16] * 3
+        if grid.table == "review_litigation":
+            return ([14] + [10] * 5) if grid.shape == "grid" else [7] * 15
+        return [22] + [8] * (grid.ncols - 1)
     if grid.table == "applications":
         cw = rng.choice((8, 9, 10))
         labels = [14, 18, 34] if not wrap_labels else [10, 14, 22]
-        return labels + [cw] * 7
+        return labels + [cw] * (grid.ncols - 3)
     if grid.table == "active_disclosure":
         return [28 if not wrap_labels else 16] + [rng.choice((16, 18))] * 3
     if grid.table == "review_litigation":
         if grid.shape == "grid":
             return [32 if not wrap_labels else 18] + [10] * 5
         return [rng.choice((6, 7, 8))] * 15
-    return [50 if not wrap_labels else 30, 8, 12]  # legacy
+    return [50 if not wrap_labels else 30] + [8, 12, 12][: grid.ncols - 1]  # legacy
 
 
 def spaced_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
-    widths = _widths(grid, rng, opts.wrap_labels)
+    widths = _widths(grid, rng, opts.wrap_labels, opts.label_tail)
     starts = [sum(widths[:i]) for i in range(len(widths))]
     rows = expand(grid)
     lines: list[str] = []
@@ -223,6 +348,10 @@ def spaced_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
                 blocks.append((0, [e.text], False))
                 continue
             limit = width - 2
+            if e.role == "head" and opts.head_wrap:
+                chunks = head_chunks(e.text, opts)
+                blocks.append((x0 + max(0, (width - max(dwidth(c) for c in chunks)) // 2), chunks, False))
+                continue
             if dwidth(e.text) > limit:  # a PDF cell wraps what does not fit; narrow columns wrap more
                 chunks = wrap(e.text, limit)
                 if row_kind == "data" and len(chunks) > 1:
@@ -234,7 +363,11 @@ def spaced_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
             else:
                 blocks.append((x0, chunks, False))
         height = max((len(b[1]) for b in blocks), default=1)
-        value_line = 0 if height == 1 or rng.random() < 0.6 else rng.randint(1, height - 1)
+        if opts.label_tail and height > 1 and row_kind == "data":
+            opts.var_applied.add("label_wrap_tail")
+            value_line = rng.choice((0, height - 1))
+        else:
+            value_line = 0 if height == 1 or rng.random() < 0.6 else rng.randint(1, height - 1)
         out = []
         for i in range(height):
             segs = []
@@ -255,7 +388,7 @@ def spaced_table(grid: Grid, rng: random.Random, opts: TextOpts) -> list[str]:
             lines.append(" " * x + ch)
         lines.extend(rendered[ri])
         if opts.page_break_after == ri:
-            lines += _page_lines(opts, sum(widths) // 2, rng)
+            lines += _interrupt_lines(opts, sum(widths) // 2, rng)
             if opts.repeat_header and grid.header_rows:
                 opts.applied.add("repeated_header")
                 for hi in range(grid.header_rows):
@@ -288,6 +421,8 @@ def html_table(grid: Grid, rng: random.Random, opts: TextOpts) -> str:
             if e.rowspan > 1:
                 span += f' rowspan="{e.rowspan}"'
             text = escape(e.text)
+            if e.role == "head" and opts.head_wrap:
+                text = "<br>".join(escape(c) for c in head_chunks(e.text, opts))
             if row.kind == "data" and e.role == "label":
                 if opts.vertical and _is_group(e):
                     opts.applied.add("vertical_label")

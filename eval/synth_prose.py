@@ -110,6 +110,23 @@ def heading(style: str, index: int, title: str, level: int = 2) -> str:
         return f"{index + 1}．{title}"
     if style == "chapter":
         return f"第{NUMERALS[index]}部分 {title}"
+    # variations (synth_variations.CHAPTER_STYLES)
+    if style == "paren":
+        return f"（{NUMERALS[index]}）{title}"
+    if style == "part":
+        return f"第{NUMERALS[index]}部分　{title}"
+    if style == "zhang":
+        return f"第{NUMERALS[index]}章 {title}"
+    if style == "dot":
+        return f"{index + 1}.{title}"
+    if style == "dunhao":
+        return f"{index + 1}、{title}"
+    if style == "markdown_plain":
+        return "#" * level + " " + title
+    if style == "bold_plain":
+        return f"**{title}**"
+    if style == "none":
+        return title
     return cn
 
 
@@ -172,12 +189,12 @@ def intro(rng: random.Random, agency: str, year: int) -> list[str]:
     ]
 
 
-def general_paragraphs(rng: random.Random, short: str, year: int, sub_style: str) -> list[str]:
+def general_paragraphs(rng: random.Random, short: str, year: int, sub_style: str, arabic_subs: bool = False) -> list[str]:
     """The 总体情况 section: a lead sentence, then （一）… sub-parts."""
     out = [_fill(rng, _GENERAL[0], short, year)]
     for i, sub in enumerate(rng.sample(SUBHEADINGS, rng.randint(2, 5))):
         body = "".join(_fill(rng, s, short, year) for s in rng.sample(_GENERAL[1:], rng.randint(1, 3)))
-        mark = f"（{NUMERALS[i]}）{sub}"
+        mark = f"{i + 1}.{sub}" if arabic_subs else f"（{NUMERALS[i]}）{sub}"
         if sub_style == "inline":
             out.append(f"{mark}。{body}")
         elif sub_style == "markdown":
@@ -238,3 +255,106 @@ def legacy_paragraphs(rng: random.Random, ind: dict, short: str, year: int) -> d
 
 def closing(rng: random.Random, agency: str, year: int) -> list[str]:
     return ["", " " * rng.randint(0, 30) + agency, " " * rng.randint(0, 30) + f"{year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"]
+
+
+# --- variations (synth_variations) ------------------------------------------------
+
+
+def title_variant(rng: random.Random, name: str, agency: str, year: int) -> list[str]:
+    """Title lines of a ``title_*`` variation; the agency stays as printed."""
+    if name == "title_guanyu":
+        return [rng.choice((f"{agency}关于{year}年度政府信息公开工作的报告", f"{agency}关于{year}年政府信息公开工作情况的报告"))]
+    if name == "title_portal":
+        portal = rng.choice((f"{place_name(rng)}市人民政府门户网站", f"{place_name(rng)}县人民政府网", "中国政府网"))
+        sep = rng.choice(("-", "—", "_", " - "))
+        title = rng.choice((f"{agency}{year}年政府信息公开工作年度报告", f"{agency}{year}年度政府信息公开工作年度报告"))
+        return [f"{portal}{sep}{title}"]
+    if name == "title_split":
+        full = f"{agency}{year}年度政府信息公开工作年度报告"
+        k = rng.choice((2, 3))
+        if k == 2:
+            cut = len(agency) if rng.random() < 0.5 else len(agency) + len(f"{year}年度")
+            return [full[:cut], full[cut:]]
+        return [agency, f"{year}年度政府信息公开", "工作年度报告"]
+    raise ValueError(name)
+
+
+def meta_lines(rng: random.Random, agency: str, year: int) -> list[str]:
+    """Lines under the title: 发布机构/来源 and a date."""
+    date = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(10, 28):02d}"
+    src = rng.choice((f"发布机构：{agency}", f"来源：{agency}", f"信息来源：{agency}"))
+    parts = [src, f"发布日期：{date}", f"（{year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日）"]
+    if rng.random() < 0.5:
+        return [f"{parts[0]}　　{parts[1]}"]
+    return [parts[0], rng.choice(parts[1:])] if rng.random() < 0.6 else [rng.choice(parts[1:]), parts[0]]
+
+
+def signature(rng: random.Random, agency: str, year: int) -> list[str]:
+    pad = " " * rng.randint(10, 30)
+    return ["", pad + agency, pad + f"{year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"]
+
+
+OVERVIEW_SUBS = (
+    ("主动公开情况", "{short}全年主动公开政府信息{n3}条，其中政策文件{n5}件。"),
+    ("依申请公开情况", "{short}严格落实依申请公开办理制度，按时答复率100%，全年受理咨询{n5}人次。"),
+    ("政府信息管理", "对{n1}件现行有效规范性文件进行了清理，公布清理结果。"),
+    ("政府信息公开平台建设", "门户网站全年访问量{n6}万人次，政务新媒体发布信息{n4}条。"),
+    ("监督保障", "开展政务公开培训{n1}次，参训{n7}人次。"),
+    ("政府信息公开行政复议、行政诉讼情况", "{short}高度重视行政复议、行政诉讼工作，依法履行答复义务。"),
+)
+
+
+def overview_subheadings(rng: random.Random, short: str, year: int) -> list[str]:
+    """总体情况 sub-parts named like the chapters (1.主动公开情况 …)."""
+    style = rng.choice(("dot", "paren", "dunhao"))
+    picks = sorted(rng.sample(range(len(OVERVIEW_SUBS)), rng.randint(3, 6)))
+    out = []
+    for i, k in enumerate(picks):
+        name, body = OVERVIEW_SUBS[k]
+        mark = {"dot": f"{i + 1}.", "paren": f"（{NUMERALS[i]}）", "dunhao": f"{i + 1}、"}[style]
+        if rng.random() < 0.4:
+            out.append(f"{mark}{name}。" + _fill(rng, body, short, year))
+        else:
+            out += [f"{mark}{name}", _fill(rng, body, short, year)]
+    return out
+
+
+def mention_active(rng: random.Random, template: str) -> str:
+    items = "第（一）项、第（五）项、第（六）项、第（八）项" + ("、第（九）项" if template == "2019" else "")
+    return rng.choice((
+        f"根据《条例》第二十条{items}的规定，主动公开政府信息情况如下：",
+        "本年度制发规章和行政规范性文件、行政许可、行政处罚、行政强制及行政事业性收费情况统计如下。",
+        f"按照《中华人民共和国政府信息公开条例》第二十条要求，对{items}的信息予以主动公开，具体数据见下表。",
+    ))
+
+
+def mention_applications(rng: random.Random, apps: dict) -> list[str]:
+    g = lambda r: apps[r]["total"]  # noqa: E731
+    vals = {k: g(k) for k in ("new_received", "carried_over", "total_handled", "carried_forward", "granted")}
+    if any(v is None for v in vals.values()):
+        return ["收到和处理政府信息公开申请情况详见下表。"]
+    out = [
+        rng.choice((
+            f"本年新收政府信息公开申请{vals['new_received']}件，上年结转政府信息公开申请{vals['carried_over']}件，"
+            f"办结{vals['total_handled']}件，结转下年度继续办理{vals['carried_forward']}件。",
+            f"{rng.choice(('全年', '本年度'))}共收到政府信息公开申请{vals['new_received']}件，其中予以公开{vals['granted']}件；"
+            f"上年结转{vals['carried_over']}件。",
+        ))
+    ]
+    if rng.random() < 0.5:
+        nat = apps["new_received"]["natural_person"]
+        out.append(f"从申请主体看，自然人申请{nat}件，法人或其他组织申请{vals['new_received'] - nat if nat is not None else 0}件。")
+    return out
+
+
+def mention_review(rng: random.Random, rl: dict) -> list[str]:
+    r = rl["review"]
+    lit = [rl[k] for k in ("litigation_direct", "litigation_after_review")]
+    if r["total"] is None or any(x["total"] is None for x in lit):
+        return ["本年度政府信息公开行政复议、行政诉讼情况如下。"]
+    lt = sum(x["total"] for x in lit)
+    return [rng.choice((
+        f"本年度发生政府信息公开行政复议{r['total']}件、行政诉讼{lt}件，其中行政复议结果维持{r['upheld']}件，结果纠正{r['corrected']}件。",
+        f"全年共办理行政复议{r['total']}件，结果维持{r['upheld']}件；行政诉讼{lt}件，尚未审结{sum(x['pending'] or 0 for x in lit)}件。",
+        f"行政复议{r['total']}件、行政诉讼{lt}件，均依法按时答复。",
+    ))]

@@ -91,3 +91,22 @@ def print_summary(summary: dict, console: Optional[Console] = None, breakdowns: 
         console.print(breakdown_table("by layout (cells of each table by that table's layout)", summary["by_layout"], True))
     if len(summary["by_damage"]) > 1 or "none" not in summary["by_damage"]:
         console.print(breakdown_table("by damage kind (documents carrying it)", summary["by_damage"], True))
+    if summary.get("by_variation"):
+        console.print(variation_table(summary))
+
+
+def variation_table(summary: dict) -> Table:
+    """Per synthetic variation (documents carrying it), and all documents combined."""
+    table = breakdown_table("by variation (documents carrying it; synthetic --variations)", {}, False)
+    table.add_column("agency", justify="right")
+    table.add_column("year", justify="right")
+    t = summary["totals"]
+    rows = dict(summary["by_variation"])
+    rows["ALL (combined)"] = {**t, "agency": t["agency"]["rate"], "year": t["year"]["rate"]}
+    for name, v in rows.items():
+        table.add_row(
+            name, str(v["documents"]), str(v["golden_cells"]), pct(v["cell_accuracy"]),
+            f"{v['tables_exact']}/{v['tables']}", str(v["spurious"]), str(v["silent_errors"]),
+            pct(v.get("agency")), pct(v.get("year")),
+        )
+    return table
