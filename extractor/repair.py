@@ -26,7 +26,7 @@ from .template import expected_keys, flatten, other_form_of_keys, tables_for
 
 # Flags that mean a cell's printed value was not read cleanly.
 DOUBT_FLAGS = frozenset({"unreadable", "missing", "ambiguous", "ungrounded", "label_by_position", "disagreement",
-                         "missing_values", "extra_values"})
+                         "missing_values", "extra_values", "column_order_unread"})
 # Flags that mean the cell is a printed blank: legitimately null, but unverifiable.
 BLANK_FLAGS = frozenset({"blank", "dash"})
 

@@ -18,6 +18,7 @@ from ..models import Cell as ResultCell
 from ..normalise import NormalisedText, parse_cell
 from ..template import DECIMAL_COLUMNS, SIGNED_COLUMNS, Row, Table
 from .rows import LogicalRow, assemble, match_rows, row_patterns
+from .header import SUBTOTAL, UNREAD, printed_order
 from .settle import column_checks, settle
 from .tokens import Cell, Line
 
@@ -308,10 +309,21 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
 
     matches = match_rows(logical, rows, count_ok)
     drop = extra_column(matches, checks or {})
+    order = None
+    if table.key == "applications" and matches:
+        order = printed_order(lines, min(mt.row.first_line for mt in matches), nt.lines)
+        if order is not None and order == list(rows[0].columns):
+            order = None
     placed_rows = []
     for mt in matches:
         t = mt.template_row
         chk = (checks or {}).get(t.key)
+        if order is UNREAD:
+            placed_rows.append((t, [None] * len(t.columns), ["column_order_unread"], []))
+            continue
+        if order is not None:
+            placed_rows.append(_placed_in_printed_order(mt, t, order))
+            continue
         placed = _merged_first(mt.row.values, t.columns, chk)
         if placed is None:
             placed = by_column_position(mt, matches, lines)
@@ -343,6 +355,25 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
                                                    note="another alignment of the row's values"))
             out.cells[f"{table.key}.{t.key}.{col}"] = rc
     return out
+
+
+def _placed_in_printed_order(mt, t: Row, order: list[str]):
+    """A row of table 三 whose header prints the columns in another order (or
+    with a 小计): aligned in that order, with its own total as the check."""
+    total = order.index("total")
+    parts = [i for i, c in enumerate(order) if c not in ("total", SUBTOTAL)]
+
+    def check(vals):
+        if any(vals[i] is None for i in parts + [total]):
+            return None
+        return abs(sum(vals[i] for i in parts) - vals[total]) < 1e-9
+
+    names = [c if c != SUBTOTAL else "total" for c in order]
+    assigned, flags, alts = align(mt.row.values, names, mt.row.multi, check)
+    pick = [order.index(c) for c in t.columns]
+    reorder = (lambda cells: [cells[i] if i < len(cells) else None for i in pick])
+    flags = flags + (["label_by_position"] if mt.by_position else [])
+    return t, reorder(assigned), flags, [reorder(a) for a in alts]
 
 
 def _settle_by_columns(placed_rows):
