@@ -18,8 +18,10 @@ from .errors import NianbaoError
 from .models import Document, IngestInfo, Result, SectionInfo, Status
 from .normalise import normalise_text
 from .parse import parse_document
+from .parse.tokens import tokenize
 from .repair import assess, cell_table
-from .sections import Section, detect_template, fallback_year, read_title, split_sections
+from .sections import Section, detect_template, split_sections, template_of_year
+from .title import fallback_year, read_title
 
 
 def _doc_id(source: str) -> str:
@@ -62,9 +64,13 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
     config = config or Config()
     t0 = time.perf_counter()
     nt = normalise_text(doc.text)
-    agency, year, _ = read_title(nt)
+    agency, year, title_line = read_title(nt)
     year = year or fallback_year(nt)
-    template = detect_template(nt, year)
+    tokens = tokenize(nt)
+    template = detect_template(nt, year, tokens)
+    inferred = template is None and title_line is not None and year is not None
+    if inferred:  # an annual report by its title whose tables were not found: never not_a_report
+        template = template_of_year(year)
     base = dict(id=_doc_id(doc.source), source=Path(doc.source).name, agency=agency, year=year, ingest=doc.info,
                 content_hash=hashlib.sha256(doc.text.encode("utf-8", errors="replace")).hexdigest())
     if not doc.text.strip():
@@ -73,7 +79,7 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
         return Result(**base, status=Status.not_a_report,
                       reason="no table of an information-disclosure annual report was found (not a 政府信息公开工作年度报告?)")
     sections = split_sections(nt)
-    parsed = parse_document(nt, template, sections)
+    parsed = parse_document(nt, template, sections, tokens)
     t_parse = time.perf_counter() - t0
     tables = cell_table(parsed.cells)
     if parsed.extra:
@@ -95,6 +101,10 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
         status=Status.needs_review,
     )
     result = assess(result)
+    if inferred:
+        result.status = Status.needs_review
+        result.reason = (f"an annual report by its title, but no table was recognised; template {template} "
+                         f"inferred from the year {year}" + (f"; {result.reason}" if result.reason else ""))
     result.timings["parse"] = t_parse
     if config.effective_backend != "parser":
         result = _refine_with_llm(result, table_sections(nt, parsed.regions, template), config)

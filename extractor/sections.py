@@ -103,12 +103,30 @@ def split_sections(nt: NormalisedText) -> list[Section]:
 _T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
 _TAPP = ("本年新收政府信息公开申请", "上年结转政府信息公开申请", "本年度办理结果", "申请人情况")
 LEGACY_ANCHORS = ("收到申请数", "申请办结数", "申请答复数", "统计指标", "按时办结数", "属于已主动公开范围数",
-            "不同意公开答复数", "主动公开政府信息数", "情况统计表")
+                  "不同意公开答复数", "主动公开政府信息数", "情况统计表", "同意公开答复数", "答复总数", "指标名称",
+                  "计量单位", "当面申请数", "信函申请数", "网上申请数", "网络申请数", "历年累计")
 
 
-def detect_template(nt: NormalisedText, year: Optional[int] = None) -> Optional[str]:
-    """``"2021"``, ``"2019"``, ``"legacy"`` or None (not a report we know)."""
-    return template_of_text("".join(nt.lines), year)
+def detect_template(nt: NormalisedText, year: Optional[int] = None, lines=None) -> Optional[str]:
+    """``"2021"``, ``"2019"``, ``"legacy"`` or None (not a report we know).
+
+    Read from the table's words only: prose that names them (``本年新收政府信息
+    公开申请N件``) says nothing about the layout. ``lines`` are the document's
+    tokenised lines when the caller has them.
+    """
+    if lines is None:
+        from .parse.tokens import tokenize
+
+        lines = tokenize(nt)
+    text = "".join(c.text for line in lines if not any(c.kind == "prose" for c in line.cells)
+                   for c in line.cells if c.kind == "label")
+    # a table flattened into running text (crawled pages) is all "prose": read it whole
+    return template_of_text(text, year) or template_of_text("".join(nt.lines), year)
+
+
+def template_of_year(year: int) -> str:
+    """The layout a report of ``year`` most likely prints (when its tables say nothing)."""
+    return "legacy" if year <= 2018 else "2019" if year <= 2020 else "2021"
 
 
 def template_of_text(text: str, year: Optional[int] = None) -> Optional[str]:
@@ -139,82 +157,3 @@ def other_form_of_text(text: str, template: str) -> str:
     if "其他处理" in flat:
         return "single"
     return "split" if template == "2021" else "single"
-
-
-# --- title: agency and year -------------------------------------------------------
-
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-_TITLE_WORDS = ("年度报告", "年报", "工作报告", "年度工作报告")
-_AGENCY_TAIL = ("信息公开", "政务公开")
-
-
-def _title_lines(nt: NormalisedText, limit: int = 12) -> list[tuple[int, str]]:
-    out = []
-    for i, line in enumerate(nt.lines[:80]):
-        s = re.sub(r"[#*>\s]+", "", line)
-        if s:
-            out.append((i, s))
-        if len(out) >= limit:
-            break
-    return out
-
-
-def read_title(nt: NormalisedText) -> tuple[Optional[str], Optional[int], Optional[int]]:
-    """``(agency, year, title_line_index)`` read from the report's title."""
-    lines = _title_lines(nt)
-    candidates = []
-    for k, (i, s) in enumerate(lines):
-        if len(s) > 90:
-            continue
-        has_topic = any(w in s for w in _AGENCY_TAIL) or "统计表" in s
-        joined = s
-        if has_topic and not any(w in s for w in _TITLE_WORDS) and k + 1 < len(lines):
-            nxt = lines[k + 1][1]
-            if any(w in nxt for w in _TITLE_WORDS) and len(nxt) < 20:
-                joined = s + nxt
-        if any(w in joined for w in _TITLE_WORDS) or (has_topic and _YEAR_RE.search(joined)):
-            candidates.append((i, joined))
-    for i, title in candidates:
-        agency, year = parse_title(title)
-        if agency and year:
-            return agency, year, i
-    for i, title in candidates:
-        agency, year = parse_title(title)
-        if year:
-            return agency, year, i
-    return None, None, None
-
-
-def parse_title(title: str) -> tuple[Optional[str], Optional[int]]:
-    s = re.sub(r"\s+", "", title)
-    m = _YEAR_RE.search(s)
-    if not m:
-        return None, None
-    year = int(m.group(1))
-    pre, post = s[: m.start()], s[m.end():]
-    pre = re.split(r"[-—_|｜:：/]+", pre)[-1] if pre else ""
-    pre = re.sub(r"^(关于|\d+)", "", pre)
-    agency = pre.strip("《》()（）") or None
-    if not agency:
-        post = re.sub(r"^度", "", post)
-        j = post.find("政府信息公开")
-        if j > 0:
-            cand = post[:j]
-            agency = cand + "政府" if cand.endswith("人民") else cand
-        else:
-            for tail in _AGENCY_TAIL:
-                j = post.find(tail)
-                if j > 0:
-                    agency = post[:j]
-                    break
-    return agency, year
-
-
-def fallback_year(nt: NormalisedText) -> Optional[int]:
-    """The report year from the statistics period or the first year mentioned."""
-    text = "\n".join(nt.lines[:60])
-    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:至|到|-)", text)
-    if m:
-        return int(m.group(1))
-    m = _YEAR_RE.search(text)
-    return int(m.group(1)) if m else None

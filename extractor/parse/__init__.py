@@ -23,9 +23,10 @@ from ..template import (
     table_for,
 )
 from .legacy import parse_legacy
+from .locate import locate_tables
 from .narrative import narrative_figures
 from .tables import parse_flat_table, parse_rows_table, sum_check
-from .tokens import tokenize
+from .tokens import Line, tokenize
 
 __all__ = ["ParsedDocument", "parse_document", "table_regions"]
 
@@ -57,8 +58,25 @@ def _first_anchor(nt: NormalisedText, words: Sequence[str], start: int = 0, end:
     return None
 
 
-def table_regions(nt: NormalisedText, sections: Sequence[Section]) -> dict[str, tuple[int, int]]:
-    """0-based line ranges [start, end) where each table of 二/三/四 is printed."""
+def table_regions(nt: NormalisedText, sections: Sequence[Section],
+                  lines: Optional[Sequence[Line]] = None) -> dict[str, tuple[int, int]]:
+    """0-based line ranges [start, end) where each table of 二/三/四 is printed.
+
+    Found by content (``locate.locate_tables``); a table none of whose labels
+    survived is looked for by the chapter headings, as a last resort.
+    """
+    lines = tokenize(nt) if lines is None else lines
+    found = locate_tables(lines)
+    missing = [t for t in _ORDER if t not in found]
+    if missing:
+        for name, (a, b) in regions_by_headings(nt, sections).items():
+            if name in missing and not any(a < e and s < b for s, e in found.values()):
+                found[name] = (a, b)
+    return found
+
+
+def regions_by_headings(nt: NormalisedText, sections: Sequence[Section]) -> dict[str, tuple[int, int]]:
+    """Regions from the chapter outline and the tables' anchor words."""
     n = len(nt.lines)
     starts: dict[str, int] = {}
     for name in _ORDER:
@@ -90,14 +108,16 @@ def table_regions(nt: NormalisedText, sections: Sequence[Section]) -> dict[str, 
 
 
 
-def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section]) -> ParsedDocument:
+def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section],
+                   tokens: Optional[Sequence[Line]] = None) -> ParsedDocument:
     doc = ParsedDocument()
+    tokens = tokenize(nt) if tokens is None else tokens
     if template == "legacy":
         start = _first_anchor(nt, ("统计指标", "情况统计表", "统计表")) or 0
-        lines = tokenize(nt, start)
+        lines = tokens[start:]
         tp, extra = parse_legacy(nt, lines)
         if not tp.cells and start:
-            tp, extra = parse_legacy(nt, tokenize(nt, 0))
+            tp, extra = parse_legacy(nt, tokens)
         doc.cells.update(tp.cells)
         doc.extra = extra
         doc.regions["legacy"] = (start, len(nt.lines))
@@ -105,12 +125,12 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
         doc.narrative = narrative_figures(nt, (start, len(nt.lines)), legacy=True)
         return doc
 
-    regions = table_regions(nt, sections)
+    regions = table_regions(nt, sections, tokens)
     doc.regions = regions
     if "active_disclosure" in regions:
         a, b = regions["active_disclosure"]
         table = ACTIVE_2021 if template == "2021" else ACTIVE_2019
-        tp = parse_rows_table(nt, tokenize(nt, a, b), table, table.rows)
+        tp = parse_rows_table(nt, tokens[a:b], table, table.rows)
         doc.cells.update(tp.cells)
         doc.found_rows["active_disclosure"] = tp.found_rows
     if "applications" in regions:
@@ -119,14 +139,14 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
         doc.other_form = form
         rows = applications_rows(template, form)
         chk = sum_check(len(APPLICANT_COLUMNS) - 1)
-        tp = parse_rows_table(nt, tokenize(nt, a, b), table_for(template, "applications"), rows,
+        tp = parse_rows_table(nt, tokens[a:b], table_for(template, "applications"), rows,
                               {r.key: chk for r in rows})
         doc.cells.update(tp.cells)
         doc.found_rows["applications"] = tp.found_rows
     if "review_litigation" in regions:
         a, b = regions["review_litigation"]
         chk = sum_check(4)
-        tp = parse_flat_table(nt, tokenize(nt, a, b), REVIEW_LITIGATION, {r.key: chk for r in REVIEW_LITIGATION.rows})
+        tp = parse_flat_table(nt, tokens[a:b], REVIEW_LITIGATION, {r.key: chk for r in REVIEW_LITIGATION.rows})
         doc.cells.update(tp.cells)
         doc.found_rows["review_litigation"] = tp.found_rows
     doc.narrative = narrative_figures(nt, None)

@@ -1,0 +1,189 @@
+"""Find each table by what it contains, not by the chapter it sits in.
+
+A table is where a run of lines carries its row labels and header words
+(the template's labels and their aliases). Chapter headings, captions
+(``表三``, ``附表2``, ``续表``) and prose are never the boundary: chapters
+come numbered in any style or not at all, an overview may repeat the chapter
+names, a table may sit in an appendix the body only points to, and prose
+mentions a table's words (``第二十条``, ``本年新收政府信息公开申请N件``).
+Prose lines never count as hits; a run of hits may be interrupted by page
+numbers, running headers, a repeated header row or a page break and go on.
+
+Each table's region is its best run of hits (most distinct labels), grown
+upwards over its header lines and downwards over the values of its last
+rows, and clipped so that regions never overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional, Sequence
+
+from ..normalise import label_key
+from ..template import ACTIVE_2019, ACTIVE_2021, APPLICATIONS_2019, APPLICATIONS_2021, REVIEW_LITIGATION, Table
+from .tokens import Line
+
+TABLES = ("active_disclosure", "applications", "review_litigation")
+
+# Header words beyond the column labels of template.py.
+_EXTRA_HEADERS = {
+    "active_disclosure": ("第二十条", "信息内容", "本年增减"),
+    "applications": ("申请人情况", "法人或其他组织", "本年度办理结果", "办理结果"),
+    "review_litigation": ("行政复议", "行政诉讼"),
+}
+# Column labels too common to say which table a line belongs to.
+_GENERIC = {"其他", "总计", "合计", "小计"}
+
+MAX_GAP = 45  # non-blank lines between two hits of one run
+MAX_PROSE_GAP = 3  # prose lines between two hits that end a run
+MAX_HEADER_LINES = 12  # label lines above the first hit taken as the table's header
+MAX_TAIL_LINES = 45  # non-blank lines below the last hit taken as its rows' values
+MAX_TAIL_LABEL = 12  # a one-cell label line longer than this (no hit) ends the tail
+
+
+def _patterns(name: str) -> tuple[tuple[str, str], ...]:
+    tables: Sequence[Table] = {
+        "active_disclosure": (ACTIVE_2019, ACTIVE_2021),
+        "applications": (APPLICATIONS_2019, APPLICATIONS_2021),
+        "review_litigation": (REVIEW_LITIGATION,),
+    }[name]
+    out: dict[str, str] = {}
+    for t in tables:
+        for r in t.rows:
+            for p in (r.label, *r.aliases):
+                k = label_key(p)
+                if k and k not in _GENERIC:
+                    out[k] = f"row:{r.key}"
+        for col, lab in t.column_labels.items():
+            k = label_key(lab).replace("万元", "")
+            if k and k not in _GENERIC:
+                out[k] = f"col:{col}"
+    for w in _EXTRA_HEADERS[name]:
+        out[label_key(w)] = f"head:{w}"
+    return tuple(out.items())
+
+
+_PATTERNS = {name: _patterns(name) for name in TABLES}
+
+
+@lru_cache(maxsize=65536)
+def hits_of(key: str, name: str) -> frozenset[str]:
+    """Which labels of table ``name`` a line's label text names."""
+    if not key:
+        return frozenset()
+    found = set()
+    for pat, ident in _PATTERNS[name]:
+        if len(pat) < 3:
+            if key == pat or key.lstrip("0123456789一二三四五六七八九十") == pat:
+                found.add(ident)
+        elif pat in key:
+            found.add(ident)
+    return frozenset(found)
+
+
+def line_key(line: Line) -> str:
+    """The label text of a line that is not prose ("" for prose and value-only lines)."""
+    if any(c.kind == "prose" for c in line.cells):
+        return ""
+    return label_key("".join(c.text for c in line.cells if c.kind == "label"))
+
+
+@dataclass
+class Run:
+    name: str
+    lines: list[int]  # 0-based line indexes of its hits
+    ids: set[str]
+
+    @property
+    def score(self) -> tuple[int, int, int]:
+        return (len(self.ids), len(self.lines), self.lines[-1])
+
+
+def _runs(lines: Sequence[Line], name: str) -> list[Run]:
+    runs: list[Run] = []
+    cur: Optional[Run] = None
+    gap = prose = 0
+    for line in lines:
+        if line.is_blank:
+            continue
+        ids = hits_of(line_key(line), name)
+        if not ids:
+            gap += 1
+            prose += any(c.kind == "prose" for c in line.cells)
+            continue
+        if cur is None or gap > MAX_GAP or prose >= MAX_PROSE_GAP:
+            cur = Run(name, [], set())
+            runs.append(cur)
+        cur.lines.append(line.index)
+        cur.ids |= ids
+        gap = prose = 0
+    return runs
+
+
+def _is_label_only(line: Line) -> bool:
+    return bool(line.cells) and all(c.kind in ("label", "unit", "noise") for c in line.cells)
+
+
+def _has_prose(line: Line) -> bool:
+    return any(c.kind == "prose" for c in line.cells)
+
+
+def _grow_up(lines: Sequence[Line], first: int, floor: int) -> int:
+    """Header lines above the first hit: labels only, no values, no prose."""
+    start, taken = first, 0
+    k = first - 1
+    while k >= floor and taken < MAX_HEADER_LINES:
+        line = lines[k]
+        if not line.is_blank:
+            if not _is_label_only(line):
+                break
+            taken += 1
+            start = k
+        k -= 1
+    return start
+
+
+def _grow_down(lines: Sequence[Line], last: int, ceiling: int, others: Sequence[str]) -> int:
+    """Lines below the last hit that carry its rows' values; returns the end (exclusive)."""
+    end, taken = last + 1, 0
+    for k in range(last + 1, ceiling):
+        line = lines[k]
+        if line.is_blank:
+            continue
+        if _has_prose(line) or taken >= MAX_TAIL_LINES:
+            break
+        key = line_key(line)
+        if key and any(hits_of(key, o) for o in others):
+            break
+        if _is_label_only(line) and len(line.cells) == 1 and len(key) > MAX_TAIL_LABEL:
+            break  # a heading or a caption, not a header row or a label's tail
+        taken += 1
+        if not _is_label_only(line):
+            end = k + 1
+    return end
+
+
+def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES) -> dict[str, tuple[int, int]]:
+    """0-based line ranges ``[start, end)`` of each table found by its content.
+
+    ``lines`` are the whole document's tokenised lines (index = line number).
+    """
+    best: dict[str, Run] = {}
+    for name in names:
+        runs = _runs(lines, name)
+        if runs:
+            best[name] = max(runs, key=lambda r: r.score)
+    order = sorted(best.values(), key=lambda r: r.lines[0])
+    regions: dict[str, tuple[int, int]] = {}
+    floor = 0
+    for k, run in enumerate(order):
+        nxt = order[k + 1].lines[0] if k + 1 < len(order) else len(lines)
+        start = _grow_up(lines, run.lines[0], floor)
+        others = [o for o in names if o != run.name]
+        end = _grow_down(lines, run.lines[-1], max(nxt, run.lines[-1] + 1), others)
+        if k + 1 < len(order):
+            end = min(end, nxt)
+        regions[run.name] = (start, end)
+        floor = end
+    return regions

@@ -1,0 +1,148 @@
+"""The issuing agency and the report year, from whatever title the report has.
+
+Titles come as ``X2024年政府信息公开工作年度报告``, ``X关于2024年度政府信息
+公开工作的报告``, ``X政府信息公开工作年度报告（2020年）``, behind a portal
+prefix (``某市人民政府门户网站-某局2020年…``), split over two or three lines
+(PDF text, narrow columns), with the year in Chinese numerals, or damaged by
+OCR. The agency is kept as printed (simplified); when the title does not
+name it, the ``发布机构``/``来源`` line or the signature block at the end does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .normalise import NormalisedText
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
+              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_CN_YEAR_RE = re.compile(r"([二][〇零○O][〇零○O一二三四五六七八九]{2})\s*年")
+_TITLE_WORDS = ("年度报告", "年报", "工作报告", "工作的报告", "年度工作报告", "情况报告")
+_TOPIC_WORDS = ("信息公开", "政务公开")
+# Where the agency's name stops: the topic of the title begins.
+_AGENCY_END = ("关于", "政府信息公开", "政务公开", "信息公开", "年度报告", "工作年度")
+_PORTAL_SEP_RE = re.compile(r"[-—_|｜>»]+|门户网站")
+# A crawler's or portal's field name before the title (标题: X).
+_FIELD_PREFIX_RE = re.compile(r"^(?:标题|题名|名称|文件名称|主题|文章标题)[:：]")
+# Other fields of a crawler's or portal's header (栏目: 政府信息公开年报 is no title).
+_OTHER_FIELD_RE = re.compile(r"^(?!标题|题名|名称|文件名称|主题|文章标题)[\u4e00-\u9fff]{1,6}[:：]")
+_FIELD_RE = re.compile(r"^(?:发布机构|发文机关|发布单位|来源|信息来源|发布机关|公开主体)\s*[:：]\s*(\S{2,40})")
+_AGENCY_SUFFIX_RE = re.compile(
+    r"(?:人民政府|政府|办公厅|办公室|委员会|管委会|管理委员会|局|厅|委|院|署|中心|所|站|处|街道办事处|街道|镇|乡|公司|会|部|队|馆)$")
+_DATE_RE = re.compile(r"^(?:(?:19|20)\d{2}|二[〇零○O][〇零○O一二三四五六七八九]{2})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日$")
+
+
+def cn_year(s: str) -> str:
+    """``二〇二〇年`` → ``2020年`` (one character for one character)."""
+    return _CN_YEAR_RE.sub(lambda m: "".join(_CN_DIGITS.get(ch, ch) for ch in m.group(1)) + "年", s)
+
+
+def _compact(line: str) -> str:
+    return re.sub(r"[#*>\s\u3000]+", "", line)
+
+
+def agency_of(text: str) -> Optional[str]:
+    """The agency in a title's text before its topic (``None`` if none is printed)."""
+    parts = [p for p in _PORTAL_SEP_RE.split(text) if p]
+    if not parts:
+        return None
+    s = parts[-1]
+    for j, p in enumerate(parts[:-1]):  # a portal prefix: the part naming the topic is the title
+        if any(w in p for w in _TOPIC_WORDS + _TITLE_WORDS):
+            s = "".join(parts[j:])
+            break
+    s = re.sub(r"^(?:关于|\d+|[（(【\[《]\S{0,8}?[）)】\]》])", "", s)
+    cut = len(s)
+    for w in _AGENCY_END:
+        j = s.find(w)
+        if j >= 0:
+            cut = min(cut, j)
+    agency = s[:cut]
+    if agency.endswith("人民") and s[cut:].startswith("政府"):
+        agency += "政府"  # 某县人民政府信息公开… cut inside 人民政府
+    agency = agency.strip("《》()（）【】[]\"“”:：,，、.。 ")
+    agency = re.sub(r"(?:关于|度)$", "", agency)
+    return agency if len(agency) >= 2 else None
+
+
+def parse_title(title: str) -> tuple[Optional[str], Optional[int]]:
+    """``(agency, year)`` of one title string."""
+    s = _FIELD_PREFIX_RE.sub("", cn_year(_compact(title)))
+    m = _YEAR_RE.search(s)
+    if not m:
+        return agency_of(s), None
+    year = int(m.group(1))
+    pre, post = s[: m.start()], s[m.end():]
+    pre = re.sub(r"[（(【\[]$", "", pre)
+    agency = agency_of(pre) if pre else None
+    if agency is None:
+        agency = agency_of(re.sub(r"^度", "", post))
+    return agency, year
+
+
+def _title_candidates(nt: NormalisedText, limit: int = 15) -> list[tuple[int, str]]:
+    """The title, joined when it is split over up to three short lines."""
+    lines: list[tuple[int, str]] = []
+    for i, line in enumerate(nt.lines[:120]):
+        s = _compact(line)
+        if s:
+            lines.append((i, s))
+        if len(lines) >= limit:
+            break
+    out = []
+    for k, (i, s) in enumerate(lines):
+        if len(s) > 90 or "。" in s or _OTHER_FIELD_RE.match(s):
+            continue
+        for n in (1, 2, 3):
+            group = lines[k:k + n]
+            if len(group) < n or (n > 1 and any(len(x) > 45 or "。" in x or ":" in x for _, x in group)):
+                break
+            joined = "".join(x for _, x in group)
+            if any(w in joined for w in _TITLE_WORDS) and any(w in joined for w in _TOPIC_WORDS + ("统计表",)):
+                out.append((n, i, joined))
+                break
+    out.sort()  # a title on one line before one joined from several
+    return [(i, t) for _, i, t in out]
+
+
+def _field_agency(nt: NormalisedText) -> Optional[str]:
+    for line in nt.lines[:60]:
+        m = _FIELD_RE.match(line.strip())
+        if m:
+            return m.group(1).strip("，,。")
+    return None
+
+
+def _signature_agency(nt: NormalisedText) -> Optional[str]:
+    """The body signing the report: a name line just above the closing date."""
+    tail = [(_compact(x)) for x in nt.lines[-15:]]
+    tail = [x for x in tail if x]
+    for k in range(len(tail) - 1, 0, -1):
+        if _DATE_RE.match(tail[k]) and 2 <= len(tail[k - 1]) <= 30 and _AGENCY_SUFFIX_RE.search(tail[k - 1]):
+            return tail[k - 1]
+    return None
+
+
+def read_title(nt: NormalisedText) -> tuple[Optional[str], Optional[int], Optional[int]]:
+    """``(agency, year, title_line_index)`` read from the report's title."""
+    cands = _title_candidates(nt)
+    parsed = [(i, *parse_title(t)) for i, t in cands]
+    for pick in (lambda a, y: a and y, lambda a, y: y, lambda a, y: a):
+        for i, agency, year in parsed:
+            if pick(agency, year):
+                if not agency:
+                    agency = _field_agency(nt) or _signature_agency(nt)
+                return agency, year, i
+    return _field_agency(nt) or _signature_agency(nt), None, None
+
+
+def fallback_year(nt: NormalisedText) -> Optional[int]:
+    """The report year from the statistics period or the first year mentioned."""
+    text = cn_year("\n".join(nt.lines[:60]))
+    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:至|到|-)", text)
+    if m:
+        return int(m.group(1))
+    m = _YEAR_RE.search(text)
+    return int(m.group(1)) if m else None

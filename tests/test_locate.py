@@ -1,0 +1,130 @@
+"""Tables found by their content; agency and year from every title form.
+
+Each family re-dresses the real seed reports (goldens/) in one way real
+archives do — chapters numbered otherwise, an overview that repeats the
+chapter names, prose that names a table's words, tables moved to an
+appendix — and asserts the goldens' cells still come out, exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extractor.normalise import normalise_text
+from extractor.pipeline import extract_text
+from extractor.template import flatten
+from extractor.title import read_title
+
+GOLDENS = Path(__file__).resolve().parents[1] / "goldens"
+SEEDS = sorted(p.stem for p in GOLDENS.glob("*.json"))
+CN = "一二三四五六"
+_CHAPTER = re.compile(r"^(\s*(?:#+\s*|\*\*)?)([一二三四五六])\s*[、.．]\s*(.{2,40}?)(\*\*)?\s*$")
+
+
+def _golden(stem: str) -> dict:
+    return json.loads((GOLDENS / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+def _text(stem: str) -> str:
+    return (GOLDENS / _golden(stem)["source"]).read_text(encoding="utf-8")
+
+
+def _restyle(text: str, style) -> str:
+    out = []
+    for line in text.split("\n"):
+        m = _CHAPTER.match(line)
+        if m and not re.search(r"\d", m.group(3)) and "\t" not in line and "|" not in line:
+            k = CN.index(m.group(2)) + 1
+            line = f"{m.group(1)}{style(m.group(2), k, m.group(3))}{m.group(4) or ''}"
+        out.append(line)
+    return "\n".join(out)
+
+
+OVERVIEW = (
+    "（一）主动公开情况\n本年度主动公开政府信息125条，其中规范性文件3件。\n"
+    "（二）依申请公开情况\n本年新收政府信息公开申请12件，上年结转政府信息公开申请3件，结转下年度继续办理1件。\n"
+    "2.依申请公开情况\n根据《条例》第二十条、第二十一条，本机关依法公开。\n"
+    "（三）政府信息公开行政复议、行政诉讼情况\n本年度发生行政复议1件、行政诉讼2件，结果维持1件。\n"
+)
+
+FAMILIES = {
+    "chapters_paren": lambda t: _restyle(t, lambda c, k, title: f"（{c}）{title}"),
+    "chapters_part": lambda t: _restyle(t, lambda c, k, title: f"第{c}部分 {title}"),
+    "chapters_arabic": lambda t: _restyle(t, lambda c, k, title: f"{k}.{title}"),
+    "chapters_unnumbered": lambda t: _restyle(t, lambda c, k, title: title),
+    "overview_repeats_chapters": lambda t: _restyle(
+        t, lambda c, k, title: title + ("\n" + OVERVIEW.rstrip() if k == 1 else "")),
+}
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Decimal(str(a)) == Decimal(str(b))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("stem", SEEDS)
+def test_tables_found_whatever_the_chapters(stem, family):
+    golden = _golden(stem)
+    text = FAMILIES[family](_text(stem))
+    result = extract_text(text, golden["source"])
+    assert result.template == golden["template"]
+    truth, got = flatten(golden["tables"]), flatten(result.tables)
+    wrong = {k: (v, got.get(k)) for k, v in truth.items() if not _same(v, got.get(k))}
+    assert wrong == {}
+    assert set(got) <= set(truth)
+
+
+@pytest.mark.parametrize("stem", [s for s in SEEDS if _golden(s)["template"] != "legacy"])
+def test_tables_in_an_appendix(stem):
+    """The body points to 附表; the tables follow its last chapter."""
+    golden = _golden(stem)
+    lines = _text(stem).split("\n")
+    heads = [i for i, line in enumerate(lines) if _CHAPTER.match(line) and "\t" not in line and "|" not in line]
+    body, tables = [], []
+    for k, i in enumerate(heads):
+        end = heads[k + 1] if k + 1 < len(heads) else len(lines)
+        chunk = lines[i:end]
+        if any("\t" in x or "|" in x for x in chunk) and 1 <= k <= 3:
+            body += [chunk[0], "相关数据详见附表。"]
+            tables += [f"附表{k}"] + [x for x in chunk[1:] if "\t" in x or "|" in x or not x.strip()
+                                       or len(x.strip()) < 30]
+        else:
+            body += chunk
+    text = "\n".join(lines[: heads[0]] + body + ["", "附件："] + tables)
+    result = extract_text(text, golden["source"])
+    truth, got = flatten(golden["tables"]), flatten(result.tables)
+    wrong = {k: (v, got.get(k)) for k, v in truth.items() if not _same(v, got.get(k))}
+    assert wrong == {}
+
+
+def test_prose_naming_table_words_does_not_change_the_template():
+    """A legacy report whose prose speaks of 本年新收…申请 stays legacy."""
+    stem = next(s for s in SEEDS if _golden(s)["template"] == "legacy")
+    text = FAMILIES["overview_repeats_chapters"](_text(stem))
+    text = text.replace("\n", "\n" + OVERVIEW, 1)
+    assert extract_text(text, "x.txt").template == "legacy"
+
+
+@pytest.mark.parametrize("title, agency, year", [
+    ("某市财政局关于2024年度政府信息公开工作的报告", "某市财政局", 2024),
+    ("平潭综合实验区管理委员会2024年政府信息公开工作年度报告", "平潭综合实验区管理委员会", 2024),
+    ("某市2023年度政府信息公开工作年度报告", "某市", 2023),
+    ("某市人民政府门户网站-某市教育局2020年政府信息公开工作年度报告", "某市教育局", 2020),
+    ("上犹县人民政府\n2020年政府信息公开工作年度报告", "上犹县人民政府", 2020),
+    ("北京市西城区人民政府\n2019年政府信息公开\n工作年度报告", "北京市西城区人民政府", 2019),
+    ("索引号：123\n某县水利局2021年政府信息公开工作年度报告", "某县水利局", 2021),
+    ("某县人民政府办公室政府信息公开工作年度报告（2020年）", "某县人民政府办公室", 2020),
+    ("二〇二〇年上犹县人民政府信息公开工作年度报告", "上犹县人民政府", 2020),
+    ("2020年政府信息公开工作年度报告\n发布机构：某县民政局", "某县民政局", 2020),
+    ("2020年政府信息公开工作年度报告\n正文。\n\n某县民政局\n2021年1月20日", "某县民政局", 2020),
+    ("江西省人民政府辦公廳2019年政府信息公開工作年度報告", "江西省人民政府办公厅", 2019),
+])
+def test_title_forms(title, agency, year):
+    assert read_title(normalise_text(title + "\n正文。"))[:2] == (agency, year)
