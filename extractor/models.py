@@ -1,6 +1,6 @@
 """Pydantic models that flow through the pipeline.
 
-``Result`` is the golden format of ``shared/docs/golden-format.md`` (``id``,
+``Result`` is the golden format of ``docs/format.md`` (``id``,
 ``source``, ``agency``, ``year``, ``template``, ``tables``) plus what the
 extractor reports about itself: per-cell provenance, checks, status, ingest
 and LLM usage. Scoring reads only the golden fields, so a ``Result`` and a

@@ -1,4 +1,4 @@
-"""The canonical keys of ``shared/docs/template.md``, as data.
+"""The canonical keys of ``docs/template.md``, as data.
 
 Everything else (the parser, the checks, the LLM prompts, the goldens'
 validator) reads the layouts from here, so a key exists in one place only.

@@ -493,27 +493,10 @@ if __name__ == "__main__":
     main()
 
 
-# --- pytest support (import these fixtures into a test module) -----------------------------
+# --- pytest support (the fake_llm fixture is in tests/conftest.py) -------------------------
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDENS = REPO / "goldens"
-
-try:
-    import pytest
-except ImportError:  # pragma: no cover - standalone use without pytest
-    pytest = None  # type: ignore[assignment]
-
-if pytest is not None:
-
-    @pytest.fixture
-    def fake_llm():
-        """A fresh fake endpoint answering from goldens/; transport breakers reset after."""
-        from extractor.llm.transport import reset_breakers
-
-        with FakeOpenAI(goldens=GOLDENS) as fake:
-            _warm_up(fake)
-            yield fake
-        reset_breakers()
 
 
 _WARM = threading.Event()

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-if not SEEDS.exists():
-    SEEDS = Path("/work/shared/seeds")
+# The five seed reports live in goldens/ beside their golden JSON.
+SEEDS = Path(__file__).resolve().parents[1] / "goldens"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ingest"
 
 APP_KEYS_2019 = (

@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # workers import the stub as test_batch:stub_extract
     sys.path.insert(0, str(TESTS))
-SEEDS = next((p for p in (REPO.parent / "shared" / "seeds", Path("/work/shared/seeds")) if p.is_dir()), None)
+SEEDS = REPO / "goldens"  # the five seed reports (goldens/*.txt)
 DOCS = REPO / "docs" / "batch.md"
 STUB = "test_batch:stub_extract"
 
@@ -149,9 +149,9 @@ def _subprocess_env(**extra) -> dict:
 
 @pytest.fixture
 def seeds():
-    if SEEDS is None:
-        pytest.skip("shared/seeds not found")
-    return sorted(SEEDS.glob("*.txt"))
+    seeds = sorted(SEEDS.glob("*.txt"))
+    assert len(seeds) == 5, seeds
+    return seeds
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from extractor.config import load_config
 from extractor.llm.cache import AnswerCache, cache_directory
 from extractor.llm.cli import cache_command, config_command, config_from_options, llm_options, overrides
 from extractor.pipeline import extract_path
-from tests.fake_openai import GOLDENS, fake_llm, test_config  # noqa: F401
+from tests.fake_openai import GOLDENS, test_config
 
 STEM = "000_5f327aea0ae552b3"
 
@@ -58,8 +58,6 @@ def test_config_command_masks_the_key_and_names_the_sources(tmp_path, monkeypatc
     cfg_file = tmp_path / "config.toml"
     cfg_file.write_text('[nianbao]\nmodel = "from-file"\nmode = "md_json"\nprices = {prompt = 0.5}\n',
                         encoding="utf-8")
-    for var in ("NIANBAO_BASE_URL", "NIANBAO_MODEL", "NIANBAO_MODE", "NIANBAO_BACKEND", "NIANBAO_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-abcdef123456")
     monkeypatch.setenv("NIANBAO_BASE_URL", "http://env.example/v1")
     out = CliRunner().invoke(config_command, ["--config", str(cfg_file), "--concurrency", "9", "--json"])
@@ -76,9 +74,7 @@ def test_config_command_masks_the_key_and_names_the_sources(tmp_path, monkeypatc
     assert "sk-…3456" in text and "secret" not in text
 
 
-def test_llm_options_give_overrides_for_load_config(monkeypatch):
-    for var in ("NIANBAO_MODEL", "NIANBAO_NO_CACHE", "NIANBAO_MODE"):
-        monkeypatch.delenv(var, raising=False)
+def test_llm_options_give_overrides_for_load_config():
     seen = {}
 
     @click.command()

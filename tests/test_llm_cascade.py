@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 
 import pytest
 
@@ -17,7 +16,7 @@ from extractor.pipeline import extract_path, table_sections
 from extractor.repair import assess
 from extractor.sections import detect_template, split_sections
 from extractor.template import flatten
-from tests.fake_openai import GOLDENS, fake_llm, golden, slow, test_config, wrong  # noqa: F401
+from tests.fake_openai import GOLDENS, golden, slow, test_config, wrong
 
 SEEDS = ["000_5f327aea0ae552b3", "001_d1fc26957a86d65b", "002_d0194d03ec3ce05d",
          "003_fbcc47a07046e9b4", "004_47f15d85c28c24e1"]

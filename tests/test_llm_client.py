@@ -10,10 +10,9 @@ import pytest
 from extractor.llm.client import LLMClient, ask_sync
 from extractor.llm.layout import layout_for
 from extractor.template import flatten
-from tests.fake_openai import (  # noqa: F401
+from tests.fake_openai import (
     FakeOpenAI,
     break_balance,
-    fake_llm,
     golden,
     malformed,
     missing,

@@ -18,7 +18,7 @@ from eval.synthetic import generate_corpus
 from extractor.pipeline import extract_path
 from extractor.repair import DOUBT_FLAGS
 from extractor.template import flatten
-from tests.fake_openai import GOLDENS, FakeOpenAI, fake_llm, random_injector, test_config  # noqa: F401
+from tests.fake_openai import GOLDENS, FakeOpenAI, random_injector, test_config
 
 FAULTS = ["wrong", "balance", "malformed", "missing", "429", "500"]
 

@@ -12,7 +12,7 @@ from extractor.errors import LLMError
 from extractor.llm import transport
 from extractor.llm.client import LLMClient
 from extractor.llm.layout import layout_for
-from tests.fake_openai import fake_llm, seed_section, slow, status, test_config  # noqa: F401
+from tests.fake_openai import seed_section, slow, status, test_config
 
 STEM = "002_d0194d03ec3ce05d"
 
