@@ -29,10 +29,11 @@ def printed_order(lines: Sequence[Line], stop: int, text: Sequence[str] = ()) ->
     from the header cells on lines before line index ``stop``; None if unread,
     ``UNREAD`` if the header shows another order that cannot be read whole.
 
-    Where the header's cells have positions (tab or pipe fields, display
-    columns of aligned text) the leaves are ordered by position, so a 总计
-    printed on the first header line still lands last; one cell per line,
-    the first-level labels are in order and the group's sub-columns replace it.
+    The group's sub-columns are in reading order (they share one line); the
+    first-level labels (自然人, the group, 总计) by their positions where
+    their cells have distinct ones (tab or pipe fields, display columns), so
+    a 总计 printed on the first header line still stands last, else in
+    reading order; the sub-columns replace the group.
     """
     entries: list[tuple[str, Optional[float], bool]] = []
     for line in lines:
@@ -46,17 +47,16 @@ def printed_order(lines: Sequence[Line], stop: int, text: Sequence[str] = ()) ->
             if col is None or any(e[0] == col for e in entries):
                 continue
             entries.append((col, _position(line, c, text), key in _TOP))
-    leaves = [(p, col) for col, p, top in entries if col != _GROUP]
-    if leaves and all(p is not None for p, _ in leaves) and len({p for p, _ in leaves}) == len(leaves):
-        order = [col for _, col in sorted(leaves, key=lambda x: x[0])]
-    else:  # no positions, or cells packed to the left (000's header): reading order
-        top = [col for col, _, is_top in entries if is_top]
-        sub = [col for col, _, is_top in entries if not is_top]
-        if _GROUP in top:
-            k = top.index(_GROUP)
-            order = top[:k] + sub + top[k + 1:]
-        else:
-            order = [col for col, _, _ in entries]
+    top = [(col, p) for col, p, is_top in entries if is_top]
+    sub = [col for col, _, is_top in entries if not is_top]
+    if all(p is not None for _, p in top) and len({p for _, p in top}) == len(top):
+        top.sort(key=lambda x: x[1])  # 总计 printed on the first header line still stands last
+    first = [col for col, _ in top]
+    if _GROUP in first:
+        k = first.index(_GROUP)
+        order = first[:k] + sub + first[k + 1:]
+    else:  # one header row
+        order = [col for col, _, _ in entries]
     canonical = set(APPLICANT_COLUMN_LABELS)
     if set(order) - {SUBTOTAL} != canonical or len(order) != len(set(order)):
         return None if _canonical_so_far(order) else UNREAD
