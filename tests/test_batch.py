@@ -30,7 +30,7 @@ from extractor import models
 from extractor import batch as batch_mod
 from extractor.batch import BatchOptions, Discovery, batch_command, query_command, run_batch
 from extractor.models import Cell, CheckResult, Result, Status
-from extractor.outputs import Group, Store, doc_rows
+from extractor.batch.outputs import Group, Store, doc_rows
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from .. import outputs
+from . import outputs
 from ..config import Config, load_config
 from ..errors import NianbaoError
 from .errors import BatchError, _one_line

@@ -88,7 +88,7 @@ def _mp_context():
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # loaded once, shared copy-on-write by every worker and every restart
-        ctx.set_forkserver_preload(["extractor.pipeline", "extractor.ingest", "extractor.outputs", "pyarrow"])
+        ctx.set_forkserver_preload(["extractor.pipeline", "extractor.ingest", "extractor.batch.outputs", "pyarrow"])
         return ctx
     return mp.get_context("spawn")
 

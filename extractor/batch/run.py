@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from .. import models  # models.PIPELINE_VERSION is read at run time: the one source of truth
-from .. import outputs
+from . import outputs
 from ..config import Config
-from ..outputs import Group
+from .outputs import Group
 from .errors import BatchError, _one_line
 from .inputs import Discovery, Item, Task, load
 from .pool import DEPTH, Slot, _maxrss_kb, _mp_context

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Union
 from .. import models  # models.PIPELINE_VERSION is read at run time: the one source of truth
 from ..config import Config
 from ..models import Result, Status
-from ..outputs import DocRows, doc_rows
+from .outputs import DocRows, doc_rows
 from .errors import BatchError, _one_line
 from .inputs import Task
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .errors import NianbaoError
-from .models import PIPELINE_VERSION, Result
+from ..errors import NianbaoError
+from ..models import PIPELINE_VERSION, Result
 
 DB_NAME = "nianbao.duckdb"
 RESULTS_NAME = "results.jsonl"
