@@ -5,7 +5,7 @@
     result.tables["applications"]["new_received"]["total"]
 """
 
-from .models import PIPELINE_VERSION as __version__
+from .version import RELEASE as __version__
 from .config import Config, load_config
 from .models import Result, Status
 from .pipeline import extract, extract_document, extract_path, extract_text

@@ -41,11 +41,12 @@ STARTUP_TIMEOUT = 120.0
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int) -> None:
+def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int, version: str) -> None:
     """Worker start: ignore Ctrl-C (the main process decides), die with the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["extract"] = resolve_extract(extract_ref)
     _WORKER["config"] = config
+    _WORKER["version"] = version  # the main process's pipeline_version(), stamped on every result
     ppid = os.getppid()
 
     def watchdog() -> None:
@@ -64,7 +65,7 @@ def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int) -> None
 
 
 def _worker_run(task: Task) -> Prepared:
-    p = process(_WORKER["extract"], _WORKER["config"], task)
+    p = process(_WORKER["extract"], _WORKER["config"], task, _WORKER["version"])
     if resource is not None:
         ru = resource.getrusage(resource.RUSAGE_SELF)
         p.maxrss_kb, p.cpu_s = _maxrss_kb(resource.RUSAGE_SELF), ru.ru_utime + ru.ru_stime

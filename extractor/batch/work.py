@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
-from .. import models  # models.PIPELINE_VERSION is read at run time: the one source of truth
+from .. import version as version_mod
 from ..config import Config
 from ..models import Result, Status
 from .outputs import DocRows, doc_rows
@@ -47,12 +47,16 @@ def error_result(task: Task, reason: str, status: Status = Status.error) -> Resu
     return Result(id=task.doc_id, source=task.source, content_hash=task.content_hash, status=status, reason=reason)
 
 
-def finish(result: Result, task: Task, seconds: Optional[float] = None) -> Prepared:
-    """Stamp the batch's identity on a result and turn it into rows."""
+def finish(result: Result, task: Task, seconds: Optional[float] = None, version: Optional[str] = None) -> Prepared:
+    """Stamp the batch's identity on a result and turn it into rows.
+
+    ``version`` is the run's ``pipeline_version()`` (computed once by the main
+    process and handed to the workers): what "done" is compared with on resume.
+    """
     result.id = task.doc_id
     result.content_hash = task.content_hash
     result.source = task.source
-    result.pipeline_version = models.PIPELINE_VERSION  # what "done" is compared with on resume
+    result.pipeline_version = version or version_mod.pipeline_version()
     rows = doc_rows(result, n_bytes=task.size, seconds=seconds)
     status = getattr(result.status, "value", result.status)
     return Prepared(
@@ -68,7 +72,7 @@ def finish(result: Result, task: Task, seconds: Optional[float] = None) -> Prepa
     )
 
 
-def process(extract: ExtractFn, config: Config, task: Task) -> Prepared:
+def process(extract: ExtractFn, config: Config, task: Task, version: Optional[str] = None) -> Prepared:
     """Run ``extract`` on one task; an exception becomes an ``error`` result."""
     t0 = time.perf_counter()
     try:
@@ -77,7 +81,7 @@ def process(extract: ExtractFn, config: Config, task: Task) -> Prepared:
             raise TypeError(f"extract returned {type(result).__name__}, not Result")
     except Exception as e:
         result = error_result(task, f"extract raised {type(e).__name__}: {_one_line(e)}")
-    return finish(result, task, time.perf_counter() - t0)
+    return finish(result, task, time.perf_counter() - t0, version)
 
 
 def resolve_extract(ref: ExtractRef) -> ExtractFn:
