@@ -507,13 +507,10 @@ if pytest is not None:
 
     @pytest.fixture
     def fake_llm():
-        """A fresh fake endpoint answering from goldens/; transport breakers reset after."""
-        from extractor.llm.transport import reset_breakers
-
+        """A fresh fake endpoint answering from goldens/ (endpoint health is per client or call)."""
         with FakeOpenAI(goldens=GOLDENS) as fake:
             _warm_up(fake)
             yield fake
-        reset_breakers()
 
 
 _WARM = threading.Event()

@@ -22,6 +22,7 @@ from typing import Iterator, Optional
 from .. import version as version_mod
 from . import outputs
 from ..config import Config
+from ..llm.health import EndpointHealth
 from .outputs import Group
 from .errors import BatchError, _one_line
 from .inputs import Discovery, Item, Task, load
@@ -105,6 +106,8 @@ class BatchRunner(ProgressMixin):
         self.opt = options
         self.config = config or Config()
         self.version = version_mod.pipeline_version()  # read once per run; results carry it
+        self.health = EndpointHealth()  # --workers 0; workers keep their own (see work.py)
+        self.endpoint_down: Optional[str] = None  # a worker found the LLM endpoint unreachable
         self.extract_ref = extract
         self.out = Path(options.out)
         self.stats = Stats()
@@ -135,6 +138,9 @@ class BatchRunner(ProgressMixin):
     # -- writing ----------------------------------------------------------
 
     def _record(self, p: Prepared) -> None:
+        if p.endpoint_down and self.endpoint_down is None:
+            self.endpoint_down = p.endpoint_down  # from now on every task carries it (see work.py)
+            self.notes.append(f"{p.endpoint_down}: the rest of the run went parser-only")
         end = self.log.append(p.line)
         p.rows.report["results_end"] = end
         p.rows.report["processed_at"] = datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC: TIMESTAMPTZ needs pytz to read back
@@ -165,7 +171,9 @@ class BatchRunner(ProgressMixin):
     def _next_task(self, items: Iterator[Item]) -> Optional[Task]:
         """The next document a worker should get; skips, dedupes and records failures on the way."""
         if self._retry:
-            return self._retry.popleft()
+            task = self._retry.popleft()
+            task.endpoint_down = self.endpoint_down
+            return task
         while not self._stop:
             try:
                 item = next(items)
@@ -185,6 +193,7 @@ class BatchRunner(ProgressMixin):
             if task.error is not None:
                 self._record_error(task, task.error)
                 continue
+            task.endpoint_down = self.endpoint_down
             return task
         return None
 
@@ -246,7 +255,7 @@ class BatchRunner(ProgressMixin):
             try:
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, self.opt.timeout)
-                p = process(extract, self.config, task, self.version)
+                p = process(extract, self.config, task, self.version, self.health)
             except _Timeout:
                 self.stats.timeouts += 1
                 self._record_error(task, f"timeout: still running after {self.opt.timeout:g}s")
@@ -265,7 +274,7 @@ class BatchRunner(ProgressMixin):
             pickle.dumps(extract_ref)
         except Exception:
             raise BatchError("the extract function must be importable (module level) to run in workers; use --workers 0") from None
-        ctx = _mp_context()
+        ctx = _mp_context(llm=self.config.effective_backend != "parser")
         initargs = (extract_ref, self.config, os.getpid(), self.version)
         slots = [Slot(ctx, initargs) for _ in range(workers)]
         try:

@@ -16,7 +16,9 @@ compared cell by cell:
 An LLM number that is not printed near its label is never accepted as
 verified (flag ``ungrounded``). If the endpoint is down, the parser's result
 is returned untouched with a one-line reason in ``llm.errors`` and
-``warnings``. The pipeline then re-assesses checks and status.
+``warnings``; an unreachable endpoint (refused, DNS, TLS) costs no retries and
+no calls, and is remembered in the caller's ``EndpointHealth`` so the rest of
+the run does not try again. The pipeline then re-assesses checks and status.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from ..models import Candidate, Cell, CheckStatus, Result
 from ..template import flatten, tables_for
 from .client import LLMClient, SectionReply
 from .grounding import ground_values
+from .health import EndpointHealth
 from .layout import TABLE_SECTIONS, Layout, detect_form, guess_template, layout_for, legacy_score
+from .transport import EndpointUnreachable
 from .usage import UsageMeter
 
 MAX_SECTION_CHARS = 60_000  # a "section" longer than this is a mis-split document, not a table
@@ -42,9 +46,12 @@ _LIFTED_BY_AGREEMENT = frozenset({"label_by_position", "ambiguous"})
 _PRINTED_BLANK = frozenset({"blank", "dash"})  # the parser's positive reading of an empty cell
 
 
-def refine(result: Result, sections: list, config: Config) -> Result:
+KEPT = "kept the parser's result"
+
+
+def refine(result: Result, sections: list, config: Config, health: Optional[EndpointHealth] = None) -> Result:
     """Synchronous entry point (the pipeline's); safe inside a running event loop too."""
-    coro = refine_async(result, sections, config)
+    coro = refine_async(result, sections, config, health=health)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -54,8 +61,12 @@ def refine(result: Result, sections: list, config: Config) -> Result:
 
 
 async def refine_async(result: Result, sections: list, config: Config,
-                       client: Optional[LLMClient] = None) -> Result:
-    """A new Result with the LLM's readings merged in and ``llm`` usage filled."""
+                       client: Optional[LLMClient] = None, health: Optional[EndpointHealth] = None) -> Result:
+    """A new Result with the LLM's readings merged in and ``llm`` usage filled.
+
+    ``health`` is the run's record of the endpoint (a fresh one if None): an
+    endpoint already known to be unreachable is not tried again.
+    """
     backend = config.effective_backend
     if backend == "parser":
         return result
@@ -69,9 +80,13 @@ async def refine_async(result: Result, sections: list, config: Config,
         out.llm = meter.snapshot()
         return out
 
+    health = health if health is not None else (client.health if client is not None else EndpointHealth())
+    dead = health.dead(config.base_url)
+    if dead is not None:
+        return _unreachable(out, meter, dead)
     own_client = client is None
     try:
-        client = client or LLMClient(config)
+        client = client or LLMClient(config, health=health)
     except NianbaoError as err:
         return _failed(out, meter, str(err))
     sem = asyncio.Semaphore(max(1, config.concurrency))
@@ -87,6 +102,9 @@ async def refine_async(result: Result, sections: list, config: Config,
             await client.aclose()
 
     transport_errors: list[str] = []
+    unreachable = next((r for r in replies if isinstance(r, EndpointUnreachable)), None)
+    if unreachable is not None and not any(isinstance(r, SectionReply) for r in replies):
+        return _unreachable(out, meter, str(unreachable))
     for (section, layout), reply in zip(jobs, replies):
         if isinstance(reply, LLMError):
             transport_errors.append(str(reply))
@@ -113,6 +131,14 @@ async def refine_async(result: Result, sections: list, config: Config,
         out.warnings.append(f"LLM not used for {failed} section(s), kept the parser's reading: {reason}")
     out.llm = meter.snapshot()
     out.timings["llm_wall"] = round(time.perf_counter() - t0, 4)
+    return out
+
+
+def _unreachable(out: Result, meter: UsageMeter, reason: str) -> Result:
+    """The endpoint could not be reached: no call was made; one line says so."""
+    meter.error(reason)
+    out.llm = meter.snapshot()
+    out.warnings.append(f"{reason}; {KEPT}")
     return out
 
 
