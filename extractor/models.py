@@ -9,6 +9,7 @@ golden compare key by key.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, Optional, Union
 
@@ -16,8 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1"
 
-Number = Union[int, float]
+Number = Union[int, float]  # a cell value; the one definition (normalise, checks, llm import it)
 Method = Literal["parser", "llm", "inferred"]
+
+
+def to_decimal(v: Number) -> Decimal:
+    """The exact decimal a cell value means (through ``str``, so 0.1 stays 0.1)."""
+    return Decimal(str(v))
 
 
 class Status(str, Enum):

@@ -26,13 +26,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from decimal import Decimal
 from typing import Any, Optional
 
 from ..checks import run_checks
 from ..config import Config
 from ..errors import LLMError, NianbaoError
-from ..models import Candidate, Cell, CheckStatus, Result
+from ..models import Candidate, Cell, CheckStatus, Result, to_decimal
 from ..template import flatten, tables_for
 from .client import LLMClient, SectionReply
 from .grounding import ground_values
@@ -196,7 +195,7 @@ def plan(result: Result, sections: list, backend: str) -> tuple[list[tuple[Any, 
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
-    return Decimal(str(a)) == Decimal(str(b))
+    return to_decimal(a) == to_decimal(b)
 
 
 def _failing_by_key(values: dict) -> dict[str, set[str]]:
