@@ -219,11 +219,3 @@ def year_over_year(previous_carried_forward: Optional[Number], current_carried_o
         imbalance=_num(to_decimal(current_carried_over) - to_decimal(previous_carried_forward)),
         cells=cells,
     )
-
-
-def failing(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    return [c for c in checks if c.status == CheckStatus.fail and not c.warning]
-
-
-def uncertain(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    return [c for c in checks if c.status == CheckStatus.uncertain and not c.warning]

@@ -223,11 +223,6 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
     return ParsedCell("text")
 
 
-def is_numeric_cell(raw: str) -> bool:
-    """A cell that reads as a value (number, blank mark, 无) by itself."""
-    return parse_cell(raw).kind in ("number", "zero_word")
-
-
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """A label reduced for matching: simplified, no spaces, punctuation or numbering."""

@@ -32,6 +32,7 @@ from ..checks import run_checks
 from ..config import Config
 from ..errors import LLMError, NianbaoError
 from ..models import Candidate, Cell, CheckStatus, Result, to_decimal
+from ..repair import BLANK_FLAGS
 from ..template import flatten, tables_for
 from .client import LLMClient, SectionReply
 from .grounding import ground_values
@@ -42,7 +43,6 @@ from .usage import UsageMeter
 
 MAX_SECTION_CHARS = 60_000  # a "section" longer than this is a mis-split document, not a table
 _LIFTED_BY_AGREEMENT = frozenset({"label_by_position", "ambiguous"})
-_PRINTED_BLANK = frozenset({"blank", "dash"})  # the parser's positive reading of an empty cell
 
 
 KEPT = "kept the parser's result"
@@ -236,7 +236,7 @@ def merge_section(out: Result, section, layout: Layout, reply: SectionReply, bac
             continue
         grounded_p = cell is not None and (
             (pv is not None and "unreadable" not in cell.flags)
-            or (pv is None and bool(set(cell.flags) & _PRINTED_BLANK))  # a blank it saw, not a gap
+            or (pv is None and bool(set(cell.flags) & BLANK_FLAGS))  # a blank it saw, not a gap
         )
         fp, fl = fails_p.get(key, set()), fails_l.get(key, set())
         llm_wins = grounded_l and ((not grounded_p and fl <= fp) or (grounded_p and fl < fp))
