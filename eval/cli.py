@@ -15,6 +15,7 @@ from typing import Any, Optional
 import click
 
 from extractor.llm.cli import config_from_options, llm_options
+from extractor.version import pipeline_version
 from rich.console import Console
 
 from .baseline import BASELINE_PATH, check_gate, read_baseline
@@ -55,12 +56,7 @@ def evaluate_dir(
         "goldens": label or str(goldens_dir),
         "jobs": jobs,
     }
-    try:
-        from extractor.models import PIPELINE_VERSION
-
-        info["pipeline_version"] = PIPELINE_VERSION
-    except ImportError:  # pragma: no cover
-        pass
+    info["pipeline_version"] = pipeline_version()
     summary = summarize(runs, info)
     print_summary(summary, console)
     if out_dir is not None:

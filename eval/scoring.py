@@ -20,7 +20,6 @@ OK = "ok"
 WRONG = "wrong"  # the result holds another value (or null for a number)
 MISSING = "missing"  # the golden has a number, the result has no such key
 SPURIOUS = "spurious"  # the result has a key the golden does not have
-BAD = (WRONG, MISSING, SPURIOUS)
 
 _ABSENT = object()
 

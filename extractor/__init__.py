@@ -5,9 +5,12 @@
     result.tables["applications"]["new_received"]["total"]
 """
 
-from .models import PIPELINE_VERSION as __version__
+from .version import RELEASE as __version__
 from .config import Config, load_config
 from .models import Result, Status
+from .llm.health import EndpointHealth
 from .pipeline import extract, extract_document, extract_path, extract_text
+from .version import pipeline_version
 
-__all__ = ["__version__", "Config", "Result", "Status", "extract", "extract_document", "extract_path", "extract_text", "load_config"]
+__all__ = ["__version__", "Config", "EndpointHealth", "Result", "Status", "extract", "extract_document", "extract_path",
+           "extract_text", "load_config", "pipeline_version"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional
 
-from .models import CheckResult, CheckStatus, Number
+from .models import CheckResult, CheckStatus, Number, to_decimal
 from .template import (
     APPLICANT_COLUMNS,
     DENIED_ROWS,
@@ -27,10 +27,6 @@ _PARTY_COLUMNS = APPLICANT_COLUMNS[:-1]
 _HANDLED_BASE = ("granted", "partially_granted", *DENIED_ROWS, *UNABLE_ROWS, *NOT_PROCESSED_ROWS)
 
 
-def _dec(v: Number) -> Decimal:
-    return Decimal(str(v))
-
-
 def equation(rule: str, values: Values, left: list[str], right: list[str], what: str) -> CheckResult:
     """Σ ``left`` = Σ ``right``; uncertain when any cell is null or absent.
 
@@ -42,8 +38,8 @@ def equation(rule: str, values: Values, left: list[str], right: list[str], what:
     if missing:
         return CheckResult(rule=rule, status=CheckStatus.uncertain, cells=cells, missing=missing,
                            message=f"{len(missing)} cell(s) unreadable or missing")
-    lv = sum((_dec(values[k]) for k in left), Decimal(0))
-    rv = sum((_dec(values[k]) for k in right), Decimal(0))
+    lv = sum((to_decimal(values[k]) for k in left), Decimal(0))
+    rv = sum((to_decimal(values[k]) for k in right), Decimal(0))
     ok = lv == rv
     return CheckResult(
         rule=rule,
@@ -183,7 +179,7 @@ def narrative_checks(values: Values, figures: Mapping[str, Number]) -> list[Chec
                     values.get("review_litigation.litigation_after_review.total") or 0
                 )
                 readings.add(values[key] + lit)
-        ok = any(_dec(stated) == _dec(r) for r in readings)
+        ok = any(to_decimal(stated) == to_decimal(r) for r in readings)
         table_value = values.get(cells[0]) if len(cells) == 1 else sum(values[k] for k in cells)
         out.append(
             CheckResult(
@@ -191,7 +187,7 @@ def narrative_checks(values: Values, figures: Mapping[str, Number]) -> list[Chec
                 status=CheckStatus.pass_ if ok else CheckStatus.fail,
                 expected=stated,
                 actual=table_value,
-                imbalance=None if ok else _num(_dec(table_value) - _dec(stated)),
+                imbalance=None if ok else _num(to_decimal(table_value) - to_decimal(stated)),
                 cells=cells,
                 warning=True,
                 message=None if ok else f"the prose says {stated}, the table says {table_value}",
@@ -214,20 +210,12 @@ def year_over_year(previous_carried_forward: Optional[Number], current_carried_o
     cells = ["applications.carried_forward.total@previous", "applications.carried_over.total"]
     if previous_carried_forward is None or current_carried_over is None:
         return CheckResult(rule=rule, status=CheckStatus.uncertain, cells=cells)
-    ok = _dec(previous_carried_forward) == _dec(current_carried_over)
+    ok = to_decimal(previous_carried_forward) == to_decimal(current_carried_over)
     return CheckResult(
         rule=rule,
         status=CheckStatus.pass_ if ok else CheckStatus.fail,
         expected=previous_carried_forward,
         actual=current_carried_over,
-        imbalance=_num(_dec(current_carried_over) - _dec(previous_carried_forward)),
+        imbalance=_num(to_decimal(current_carried_over) - to_decimal(previous_carried_forward)),
         cells=cells,
     )
-
-
-def failing(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    return [c for c in checks if c.status == CheckStatus.fail and not c.warning]
-
-
-def uncertain(checks: Iterable[CheckResult]) -> list[CheckResult]:
-    return [c for c in checks if c.status == CheckStatus.uncertain and not c.warning]

@@ -32,11 +32,14 @@ def extract(files, pretty, full, config_path, **kw):
     """
     from .pipeline import extract_path
 
+    from .llm.health import EndpointHealth
+
     config = config_from_options(config_path, **kw)
+    health = EndpointHealth()  # one per command: a dead endpoint is tried once, not once per file
     bad = 0
     usages = []
     for path in files:
-        result = extract_path(path, config)
+        result = extract_path(path, config, health)
         usages.append(result.llm)
         if result.status in (Status.error,):
             bad += 1
@@ -47,7 +50,7 @@ def extract(files, pretty, full, config_path, **kw):
             click.echo(f"nianbao: {path}: {result.status.value}; not verified: {', '.join(result.unverified_sections)}"
                        + (f" ({result.reason})" if result.reason else ""), err=True)
         for err in result.llm.errors[:1]:
-            click.echo(f"nianbao: {path}: LLM not used, parser result kept: {err}", err=True)
+            click.echo(f"nianbao: {path}: {err}; kept the parser's result", err=True)
         data = result.model_dump(mode="json") if full else _golden_fields(result)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2 if pretty else None))
     if config.effective_backend != "parser":

@@ -13,10 +13,6 @@ class UnsupportedFormat(IngestError):
     """A format nianbao cannot read here (e.g. .doc with no converter)."""
 
 
-class NotAReport(NianbaoError):
-    """Readable, but not a government information-disclosure annual report."""
-
-
 class LLMError(NianbaoError):
     """The LLM endpoint failed for good (after retries) or answered garbage."""
 

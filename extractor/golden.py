@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from .template import TEMPLATES, all_valid_keys, expected_keys, flatten, tables_for
+from .template import OTHER_2021_ROWS, TEMPLATES, all_valid_keys, applications_rows, expected_keys, flatten, tables_for
 
-_OTHER_SINGLE = "applications.other_handling."
-_OTHER_SPLIT = ("applications.other_no_correction.", "applications.other_unpaid_fee.", "applications.other_misc.")
+# The （六） rows of each form, taken from template.py: the 2021 sub-rows, and
+# the row only the single form prints (other_handling).
+_SPLIT_ROWS = frozenset(OTHER_2021_ROWS)
+_SINGLE_ROWS = frozenset(r.key for r in applications_rows("2019", "single")) - {
+    r.key for r in applications_rows("2021", "split")}
+
+
+def _applications_row(key: str) -> str | None:
+    table, _, rest = key.partition(".")
+    return rest.split(".", 1)[0] if table == "applications" else None
 
 
 def validate_golden(data: dict) -> list[str]:
@@ -24,8 +32,8 @@ def validate_golden(data: dict) -> list[str]:
     for k in flat:
         if k not in valid:
             problems.append(f"unknown key {k} for template {template}")
-    has_single = any(k.startswith(_OTHER_SINGLE) for k in flat)
-    has_split = any(k.startswith(_OTHER_SPLIT) for k in flat)
+    rows = {_applications_row(k) for k in flat}
+    has_single, has_split = bool(rows & _SINGLE_ROWS), bool(rows & _SPLIT_ROWS)
     if has_single and has_split:
         problems.append("table 三 holds both other_handling and the three 2021 （六） rows")
     form = "split" if has_split else "single"

@@ -9,16 +9,21 @@ golden compare key by key.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1"
-PIPELINE_VERSION = "0.1.0"
 
-Number = Union[int, float]
+Number = Union[int, float]  # a cell value; the one definition (normalise, checks, llm import it)
 Method = Literal["parser", "llm", "inferred"]
+
+
+def to_decimal(v: Number) -> Decimal:
+    """The exact decimal a cell value means (through ``str``, so 0.1 stays 0.1)."""
+    return Decimal(str(v))
 
 
 class Status(str, Enum):
@@ -157,10 +162,16 @@ class Result(BaseModel):
     llm: LLMUsage = Field(default_factory=LLMUsage)
     timings: dict[str, float] = Field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
-    pipeline_version: str = PIPELINE_VERSION
+    pipeline_version: str = Field(default_factory=lambda: _pipeline_version())  # code + prompts hash
 
     def failing_rules(self) -> list[str]:
         return [c.rule for c in self.checks if c.status == CheckStatus.fail and not c.warning]
+
+
+def _pipeline_version() -> str:
+    from .version import pipeline_version  # read at call time (tests patch it)
+
+    return pipeline_version()
 
 
 class Golden(BaseModel):

@@ -19,9 +19,9 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Optional, Union
+from typing import Optional
 
-Number = Union[int, float]
+from .models import Number
 
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update(
@@ -227,11 +227,6 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
     if re.search(r"\d", compact) and len(compact) <= 8 and not re.search(r"[\u4e00-\u9fff]", compact):
         return ParsedCell("unreadable")
     return ParsedCell("text")
-
-
-def is_numeric_cell(raw: str) -> bool:
-    """A cell that reads as a value (number, blank mark, 无) by itself."""
-    return parse_cell(raw).kind in ("number", "zero_word")
 
 
 @lru_cache(maxsize=65536)

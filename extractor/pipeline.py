@@ -15,6 +15,7 @@ from typing import Optional
 
 from .config import Config
 from .errors import NianbaoError
+from .llm.health import EndpointHealth
 from .models import Document, IngestInfo, Result, SectionInfo, Status
 from .normalise import normalise_text
 from .parse import parse_document
@@ -33,8 +34,15 @@ def _doc_id(source: str) -> str:
     return name
 
 
-def extract(data: bytes, source: str, config: Optional[Config] = None) -> Result:
-    """Extract one document from its bytes. Never raises for bad input."""
+def extract(data: bytes, source: str, config: Optional[Config] = None,
+            health: Optional[EndpointHealth] = None) -> Result:
+    """Extract one document from its bytes. Never raises for bad input.
+
+    ``health`` is the caller's record of the LLM endpoint, shared by the calls
+    of one run (``nianbao batch`` passes one, so an unreachable endpoint is
+    tried once per run, not once per document); None: a fresh one for this
+    call. The result depends only on the arguments.
+    """
     t0 = time.perf_counter()
     digest = hashlib.sha256(data).hexdigest()
     try:
@@ -54,13 +62,14 @@ def extract(data: bytes, source: str, config: Optional[Config] = None) -> Result
                       reason=f"could not read {Path(source).name}: {type(e).__name__}: {e}",
                       timings={"ingest": time.perf_counter() - t0})
     t_ingest = time.perf_counter() - t0
-    result = extract_document(doc, config)
+    result = extract_document(doc, config, health)
     result.content_hash = digest
     result.timings["ingest"] = t_ingest
     return result
 
 
-def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
+def extract_document(doc: Document, config: Optional[Config] = None,
+                     health: Optional[EndpointHealth] = None) -> Result:
     """Extract from an ingested document (text with tab-separated table rows)."""
     config = config or Config()
     t0 = time.perf_counter()
@@ -109,7 +118,7 @@ def extract_document(doc: Document, config: Optional[Config] = None) -> Result:
                          f"inferred from the year {year}" + (f"; {result.reason}" if result.reason else ""))
     result.timings["parse"] = t_parse
     if config.effective_backend != "parser":
-        result = _refine_with_llm(result, table_sections(nt, parsed.regions, template), config)
+        result = _refine_with_llm(result, table_sections(nt, parsed.regions, template), config, health)
     result.timings["extract"] = time.perf_counter() - t0
     return result
 
@@ -122,7 +131,8 @@ def table_sections(nt, regions: dict[str, tuple[int, int]], template: str) -> li
     return out
 
 
-def _refine_with_llm(result: Result, sections: list[Section], config: Config) -> Result:
+def _refine_with_llm(result: Result, sections: list[Section], config: Config,
+                     health: Optional[EndpointHealth]) -> Result:
     t0 = time.perf_counter()
     try:
         from .llm.cascade import refine
@@ -130,7 +140,7 @@ def _refine_with_llm(result: Result, sections: list[Section], config: Config) ->
         result.warnings.append(f"LLM backend unavailable: {e}")
         return result
     try:
-        refined = refine(result, sections, config)
+        refined = refine(result, sections, config, health)
     except NianbaoError as e:
         result.warnings.append(f"LLM not used: {e}")
         result.llm.errors.append(str(e))
@@ -140,14 +150,15 @@ def _refine_with_llm(result: Result, sections: list[Section], config: Config) ->
     return refined
 
 
-def extract_text(text: str, source: str = "<text>", config: Optional[Config] = None) -> Result:
-    return extract_document(Document(source=source, text=text, info=IngestInfo(ingester="text")), config)
+def extract_text(text: str, source: str = "<text>", config: Optional[Config] = None,
+                 health: Optional[EndpointHealth] = None) -> Result:
+    return extract_document(Document(source=source, text=text, info=IngestInfo(ingester="text")), config, health)
 
 
-def extract_path(path, config: Optional[Config] = None) -> Result:
+def extract_path(path, config: Optional[Config] = None, health: Optional[EndpointHealth] = None) -> Result:
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as e:
         return Result(id=_doc_id(p.name), source=p.name, status=Status.error, reason=f"cannot read {p}: {e.strerror}")
-    return extract(data, p.name, config)
+    return extract(data, p.name, config, health)

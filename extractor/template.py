@@ -9,9 +9,8 @@ Labels are given in simplified characters; ``aliases`` are extra substrings
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Optional
 
-TemplateName = Literal["2019", "2021", "legacy"]
 TEMPLATES: tuple[str, ...] = ("2019", "2021", "legacy")
 
 # Columns whose values are decimals in 万元; every other column is a count.
@@ -39,10 +38,6 @@ class Table:
             if r.key == key:
                 return r
         raise KeyError(key)
-
-    @property
-    def row_keys(self) -> tuple[str, ...]:
-        return tuple(r.key for r in self.rows)
 
 
 # --- 二、主动公开政府信息情况 -------------------------------------------------
@@ -322,11 +317,3 @@ def flatten(tables: dict) -> dict[str, object]:
             for c, v in (cols or {}).items():
                 flat[f"{t}.{r}.{c}"] = v
     return flat
-
-
-def unflatten(flat: dict[str, object]) -> dict:
-    tables: dict = {}
-    for key, v in flat.items():
-        t, r, c = key.split(".", 2)
-        tables.setdefault(t, {}).setdefault(r, {})[c] = v
-    return tables

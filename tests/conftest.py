@@ -58,10 +58,7 @@ def isolated_env(monkeypatch):
 
 @pytest.fixture
 def fake_llm():
-    """A fresh fake endpoint answering from goldens/; transport breakers reset after."""
-    from extractor.llm.transport import reset_breakers
-
+    """A fresh fake endpoint answering from goldens/ (endpoint health is per client or call)."""
     with FakeOpenAI(goldens=GOLDENS) as fake:
         _warm_up(fake)
         yield fake
-    reset_breakers()

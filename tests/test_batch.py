@@ -26,11 +26,11 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from extractor import models
+from extractor import version
 from extractor import batch as batch_mod
 from extractor.batch import BatchOptions, Discovery, batch_command, query_command, run_batch
 from extractor.models import Cell, CheckResult, Result, Status
-from extractor.outputs import Group, Store, doc_rows
+from extractor.batch.outputs import Group, Store, doc_rows
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
@@ -356,7 +356,7 @@ def test_retry_errors_and_new_pipeline_version(tmp_path, monkeypatch):
     assert s["documents"]["processed"] == 1
     assert dict(db_rows(out, "SELECT status, count(*) FROM reports GROUP BY 1")) == {"verified": 2}
 
-    monkeypatch.setattr(models, "PIPELINE_VERSION", "99.0")
+    monkeypatch.setattr(version, "pipeline_version", lambda: "99.0")  # as after a code change
     s = run_batch([str(d)], opts(out, workers=0), extract=STUB)
     assert s["documents"]["processed"] == 2
     assert db_rows(out, "SELECT pipeline_version, count(*), count(DISTINCT id) FROM reports GROUP BY 1") == [("99.0", 2, 2)]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from extractor.errors import IngestError, UnsupportedFormat
-from extractor.ingest import ingest, legacy, ocr, sniff
+from extractor.ingest import ingest, ocr, office, sniff
 from extractor.ingest.base import resolve_grid
 from extractor.ingest.furniture import drop_furniture
 from extractor.ingest.layout import Line, Token, lines_from_tokens
@@ -182,7 +182,7 @@ def _converters():
 def test_legacy_doc_with_each_converter(tool, monkeypatch, seed000):
     if tool not in _converters():
         pytest.skip(f"{tool} is not installed (.ci/apt-packages.txt lists it)")
-    monkeypatch.setattr(legacy, "CONVERTERS", (tool,))
+    monkeypatch.setattr(office, "CONVERTERS", (tool,))
     doc = ingest(F.DOC_FIXTURE.read_bytes(), "report.wps")  # WPS/.doc: an OLE2 Word file
     assert doc.info.kind == "doc" and doc.info.ingester == f"doc:{tool}"
     assert "江西省人民政府辦公廳" in doc.text
@@ -193,7 +193,7 @@ def test_legacy_doc_with_each_converter(tool, monkeypatch, seed000):
 
 
 def test_legacy_doc_without_converter_says_what_to_do(monkeypatch):
-    monkeypatch.setattr(legacy, "CONVERTERS", ())
+    monkeypatch.setattr(office, "CONVERTERS", ())
     with pytest.raises(UnsupportedFormat) as e:
         ingest(F.DOC_FIXTURE.read_bytes(), "report.doc")
     assert "convert it to .docx first" in one_line(e.value)

@@ -11,17 +11,18 @@ import pytest
 from extractor.errors import LLMError
 from extractor.llm import transport
 from extractor.llm.client import LLMClient
+from extractor.llm.health import EndpointHealth
 from extractor.llm.layout import layout_for
 from tests.fake_openai import seed_section, slow, status, test_config
 
 STEM = "002_d0194d03ec3ce05d"
 
 
-def _ask(config, section="review_litigation"):
+def _ask(config, section="review_litigation", health=None):
     sec = seed_section(STEM, section)
 
     async def run():
-        async with LLMClient(config) as client:
+        async with LLMClient(config, health=health) as client:
             return await client.ask(layout_for(section, "2019"), sec.text)
 
     return asyncio.run(run())
@@ -79,16 +80,15 @@ def test_a_timeout_then_an_answer_recovers(fake_llm):
 def test_a_dead_endpoint_is_one_line_and_then_skipped_fast():
     url = f"http://127.0.0.1:{_free_port()}/v1"
     cfg = test_config(None, base_url=url, max_transport_seconds=0.3)
-    try:
-        with pytest.raises(LLMError) as err:
-            _ask(cfg)
-        assert "unreachable" in str(err.value) and "\n" not in str(err.value)
-        t0 = time.monotonic()
-        with pytest.raises(LLMError, match="marked down"):
-            _ask(cfg)
-        assert time.monotonic() - t0 < 0.5
-    finally:
-        transport.reset_breakers()
+    health = EndpointHealth()  # the run's, shared by its requests
+    with pytest.raises(LLMError) as err:
+        _ask(cfg, health=health)
+    assert "unreachable" in str(err.value) and "\n" not in str(err.value)
+    assert health.dead(url) == str(err.value)
+    t0 = time.monotonic()
+    with pytest.raises(transport.EndpointUnreachable, match="unreachable"):
+        _ask(cfg, health=health)
+    assert time.monotonic() - t0 < 0.5
 
 
 @pytest.mark.parametrize("code,hint", [(401, "NIANBAO_API_KEY"), (404, "--base-url"), (400, "")])

@@ -2,14 +2,15 @@
 
 One job per module: ``inputs`` (discovery, reading, hashing), ``work`` (one
 document), ``pool`` (worker processes), ``run`` (the loop: resume, commit
-groups, stats), ``progress`` (bar and summary) and ``cli``. Other code imports
-from here. What counts as done is ``extractor.models.PIPELINE_VERSION``, read
-at run time.
+groups, stats), ``outputs`` (results.jsonl, DuckDB, parquet), ``progress``
+(bar and summary) and ``cli``. Other code imports from here. What counts as
+done is a report row whose ``pipeline_version`` equals
+``extractor.version.pipeline_version()`` (release + hash of the code and
+prompts), read once per run; ``PIPELINE_VERSION`` here is that value.
 """
 
 from __future__ import annotations
 
-from ..models import PIPELINE_VERSION
 from .cli import ByteSize, batch_command, query_command
 from .errors import BatchError
 from .inputs import (
@@ -41,6 +42,16 @@ from .run import (
     run_batch,
 )
 from .work import DEFAULT_EXTRACT, ExtractFn, ExtractRef, Prepared, error_result, finish, process, resolve_extract
+
+
+
+def __getattr__(name: str):
+    if name == "PIPELINE_VERSION":  # computed, not a constant: read it at run time
+        from ..version import pipeline_version
+
+        return pipeline_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ARCHIVE_SUFFIXES",

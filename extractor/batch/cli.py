@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from .. import outputs
+from . import outputs
 from ..config import Config, load_config
 from ..errors import NianbaoError
 from .errors import BatchError, _one_line
@@ -62,6 +62,7 @@ def _config_from_ctx(ctx: click.Context, config_path: Optional[Path] = None, **o
 @click.option("--max-bytes", type=ByteSize(), default="100MB", show_default=True, help="Larger documents are recorded as errors, unread.")
 @click.option("--parquet", is_flag=True, help="Also export reports/cells/checks as parquet files.")
 @click.option("--retry-errors", is_flag=True, help="Re-process documents recorded with status error.")
+@click.option("--reprocess", is_flag=True, help="Extract every document again, even those done by this version.")
 @click.option("--backend", type=click.Choice(["parser", "llm", "auto"]), default=None, help="Extraction backend.")
 @click.option("--base-url", default=None, help="OpenAI-compatible endpoint for the LLM backend.")
 @click.option("--model", default=None, help="Model name for the LLM backend.")
@@ -73,11 +74,13 @@ def _config_from_ctx(ctx: click.Context, config_path: Optional[Path] = None, **o
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--extract", "extract_ref", default=DEFAULT_EXTRACT, hidden=True, help="module:function used instead of extractor.pipeline:extract.")
 @click.pass_context
-def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, extract_ref):
+def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, reprocess, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, extract_ref):
     """Extract every report in INPUT... (files, directories, globs, zip/tar, .jsonl manifests) into --out.
 
-    Re-running the same command resumes: documents already in the database for
-    this pipeline version are skipped.
+    Re-running the same command resumes: a document is skipped when the
+    database holds a result for it made by this pipeline version (release +
+    a hash of the extractor code and the prompts); anything done by other
+    code is extracted again. --reprocess extracts everything again.
     """
     try:
         check_inputs(inputs)
@@ -85,7 +88,8 @@ def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, pa
             ctx, config_path, backend=backend, base_url=base_url, model=model, concurrency=concurrency,
             mode=mode, max_retries=max_retries, cache_dir=cache_dir, no_cache=no_cache,
         )
-        options = BatchOptions(out=out, workers=workers, timeout=timeout, max_bytes=max_bytes, parquet=parquet, retry_errors=retry_errors, progress=not no_progress)
+        options = BatchOptions(out=out, workers=workers, timeout=timeout, max_bytes=max_bytes, parquet=parquet, retry_errors=retry_errors,
+                               reprocess=reprocess, progress=not no_progress)
         summary = run_batch(inputs, options, config, extract_ref)
     except NianbaoError as e:
         raise click.ClickException(str(e)) from None

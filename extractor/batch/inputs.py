@@ -300,6 +300,7 @@ class Task:
     size: Optional[int] = None
     error: Optional[str] = None
     attempts: int = 0
+    endpoint_down: Optional[str] = None  # set by the main process once a worker found the LLM endpoint unreachable
 
 
 def doc_id_of(content_hash: str) -> str:

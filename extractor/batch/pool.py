@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterator, Optional
 
 from ..config import Config
+from ..llm.health import EndpointHealth
 from .errors import BatchError
 from .inputs import Task
 from .work import ExtractRef, Prepared, process, resolve_extract
@@ -41,11 +42,13 @@ STARTUP_TIMEOUT = 120.0
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int) -> None:
+def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int, version: str) -> None:
     """Worker start: ignore Ctrl-C (the main process decides), die with the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["extract"] = resolve_extract(extract_ref)
     _WORKER["config"] = config
+    _WORKER["version"] = version  # the main process's pipeline_version(), stamped on every result
+    _WORKER["health"] = EndpointHealth()  # this worker's view of the LLM endpoint, for the whole run
     ppid = os.getppid()
 
     def watchdog() -> None:
@@ -64,7 +67,7 @@ def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int) -> None
 
 
 def _worker_run(task: Task) -> Prepared:
-    p = process(_WORKER["extract"], _WORKER["config"], task)
+    p = process(_WORKER["extract"], _WORKER["config"], task, _WORKER["version"], _WORKER["health"])
     if resource is not None:
         ru = resource.getrusage(resource.RUSAGE_SELF)
         p.maxrss_kb, p.cpu_s = _maxrss_kb(resource.RUSAGE_SELF), ru.ru_utime + ru.ru_stime
@@ -82,13 +85,18 @@ def _maxrss_kb(who) -> int:
 # --- in the main process -----------------------------------------------------
 
 
-def _mp_context():
-    """forkserver where available: fast restarts, no fork of a threaded process holding DuckDB."""
+def _mp_context(llm: bool = False):
+    """forkserver where available: fast restarts, no fork of a threaded process holding DuckDB.
+
+    ``llm``: the run may call an LLM, so the openai/instructor stack (seconds to
+    import) is preloaded too instead of being imported by every worker.
+    """
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # loaded once, shared copy-on-write by every worker and every restart
-        ctx.set_forkserver_preload(["extractor.pipeline", "extractor.ingest", "extractor.outputs", "pyarrow"])
+        preload = ["extractor.pipeline", "extractor.ingest", "extractor.batch.outputs", "pyarrow"]
+        ctx.set_forkserver_preload(preload + (["extractor.llm.cascade"] if llm else []))
         return ctx
     return mp.get_context("spawn")
 

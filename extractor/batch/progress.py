@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from .. import outputs
+from . import outputs
 from .inputs import Discovery
 
 

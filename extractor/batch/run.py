@@ -19,10 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
-from .. import models  # models.PIPELINE_VERSION is read at run time: the one source of truth
-from .. import outputs
+from .. import version as version_mod
+from . import outputs
 from ..config import Config
-from ..outputs import Group
+from ..llm.health import EndpointHealth
+from .outputs import Group
 from .errors import BatchError, _one_line
 from .inputs import Discovery, Item, Task, load
 from .pool import DEPTH, Slot, _maxrss_kb, _mp_context
@@ -48,6 +49,7 @@ class BatchOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     parquet: bool = False
     retry_errors: bool = False
+    reprocess: bool = False  # extract every document again, whatever the database holds
     progress: bool = True
     commit_interval: float = COMMIT_INTERVAL
     commit_max: int = COMMIT_MAX
@@ -103,6 +105,9 @@ class BatchRunner(ProgressMixin):
     def __init__(self, options: BatchOptions, config: Optional[Config] = None, extract: ExtractRef = DEFAULT_EXTRACT):
         self.opt = options
         self.config = config or Config()
+        self.version = version_mod.pipeline_version()  # read once per run; results carry it
+        self.health = EndpointHealth()  # --workers 0; workers keep their own (see work.py)
+        self.endpoint_down: Optional[str] = None  # a worker found the LLM endpoint unreachable
         self.extract_ref = extract
         self.out = Path(options.out)
         self.stats = Stats()
@@ -121,17 +126,21 @@ class BatchRunner(ProgressMixin):
         self.out.mkdir(parents=True, exist_ok=True)
         self.store = outputs.Store(self.out / outputs.DB_NAME)
         self.log = outputs.ResultsLog(self.out / outputs.RESULTS_NAME)
-        note = self.log.repair(self.store.committed_end())
-        if note:
-            self.notes.append(note)
+        for note in (self.store.recover_compaction(self.log.path), self.log.repair(self.store.committed_end())):
+            if note:
+                self.notes.append(note)
         self.log.open()
-        self.done = self.store.done_ids(models.PIPELINE_VERSION, self.opt.retry_errors)
+        # "done" = a report row with this exact pipeline version (code + prompts hash)
+        self.done = set() if self.opt.reprocess else self.store.done_ids(self.version, self.opt.retry_errors)
         self.stale = self.store.all_ids() - self.done  # in the DB, but to be redone
         self.seen: set[str] = set()
 
     # -- writing ----------------------------------------------------------
 
     def _record(self, p: Prepared) -> None:
+        if p.endpoint_down and self.endpoint_down is None:
+            self.endpoint_down = p.endpoint_down  # from now on every task carries it (see work.py)
+            self.notes.append(f"{p.endpoint_down}: the rest of the run went parser-only")
         end = self.log.append(p.line)
         p.rows.report["results_end"] = end
         p.rows.report["processed_at"] = datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC: TIMESTAMPTZ needs pytz to read back
@@ -155,14 +164,16 @@ class BatchRunner(ProgressMixin):
             self._group, self._group_replace = Group(), []
 
     def _record_error(self, task: Task, reason: str) -> None:
-        self._record(finish(error_result(task, reason), task))
+        self._record(finish(error_result(task, reason), task, version=self.version))
 
     # -- feeding ----------------------------------------------------------
 
     def _next_task(self, items: Iterator[Item]) -> Optional[Task]:
         """The next document a worker should get; skips, dedupes and records failures on the way."""
         if self._retry:
-            return self._retry.popleft()
+            task = self._retry.popleft()
+            task.endpoint_down = self.endpoint_down
+            return task
         while not self._stop:
             try:
                 item = next(items)
@@ -182,6 +193,7 @@ class BatchRunner(ProgressMixin):
             if task.error is not None:
                 self._record_error(task, task.error)
                 continue
+            task.endpoint_down = self.endpoint_down
             return task
         return None
 
@@ -215,6 +227,10 @@ class BatchRunner(ProgressMixin):
         yoy: dict[str, int] = {}
         if not interrupted:
             yoy = self.store.refresh_year_over_year()
+            if self.store.superseded():
+                note = self.store.compact_log(self.log.path)
+                if note:
+                    self.notes.append(note)
             if self.opt.parquet:
                 self.store.export_parquet(self.out)
         summary = self._summary(elapsed, yoy, interrupted, discovery, workers)
@@ -239,7 +255,7 @@ class BatchRunner(ProgressMixin):
             try:
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, self.opt.timeout)
-                p = process(extract, self.config, task)
+                p = process(extract, self.config, task, self.version, self.health)
             except _Timeout:
                 self.stats.timeouts += 1
                 self._record_error(task, f"timeout: still running after {self.opt.timeout:g}s")
@@ -258,8 +274,8 @@ class BatchRunner(ProgressMixin):
             pickle.dumps(extract_ref)
         except Exception:
             raise BatchError("the extract function must be importable (module level) to run in workers; use --workers 0") from None
-        ctx = _mp_context()
-        initargs = (extract_ref, self.config, os.getpid())
+        ctx = _mp_context(llm=self.config.effective_backend != "parser")
+        initargs = (extract_ref, self.config, os.getpid(), self.version)
         slots = [Slot(ctx, initargs) for _ in range(workers)]
         try:
             for s in slots:
@@ -350,7 +366,7 @@ class BatchRunner(ProgressMixin):
         st = self.stats
         return {
             "out": str(self.out),
-            "pipeline_version": models.PIPELINE_VERSION,
+            "pipeline_version": self.version,
             "interrupted": interrupted,
             "workers": workers,
             "documents": {

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..errors import IngestError
 from ..models import Document, IngestInfo
-from . import docx, html, image, legacy, pdf, sniff, text
+from . import docx, html, image, office, pdf, sniff, text
 from .base import MAX_BYTES, Extracted
 
 __all__ = ["ingest", "BACKENDS"]
@@ -29,9 +29,9 @@ BACKENDS: dict[str, Backend] = {
     "mht": html.read,
     "pdf": pdf.read,
     "docx": docx.read,
-    "doc": legacy.read,
-    "rtf": legacy.read,
-    "odt": legacy.read,
+    "doc": office.read,
+    "rtf": office.read,
+    "odt": office.read,
     **{k: image.read for k in sniff.IMAGE_KINDS},
 }
 

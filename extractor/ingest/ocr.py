@@ -50,10 +50,6 @@ class OcrPage:
     skew: float = 0.0
     seconds: float = 0.0
 
-    @property
-    def confidence(self) -> float | None:
-        return statistics.fmean(self.scores) if self.scores else None
-
 
 def to_gray(img: Image.Image) -> np.ndarray:
     """A page image as 8-bit grayscale, scaled so its long side is near TARGET_LONG_SIDE."""

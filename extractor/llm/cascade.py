@@ -16,7 +16,9 @@ compared cell by cell:
 An LLM number that is not printed near its label is never accepted as
 verified (flag ``ungrounded``). If the endpoint is down, the parser's result
 is returned untouched with a one-line reason in ``llm.errors`` and
-``warnings``. The pipeline then re-assesses checks and status.
+``warnings``; an unreachable endpoint (refused, DNS, TLS) costs no retries and
+no calls, and is remembered in the caller's ``EndpointHealth`` so the rest of
+the run does not try again. The pipeline then re-assesses checks and status.
 """
 
 from __future__ import annotations
@@ -24,27 +26,31 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from decimal import Decimal
 from typing import Any, Optional
 
 from ..checks import run_checks
 from ..config import Config
 from ..errors import LLMError, NianbaoError
-from ..models import Candidate, Cell, CheckStatus, Result
+from ..models import Candidate, Cell, CheckStatus, Result, to_decimal
+from ..repair import BLANK_FLAGS
 from ..template import flatten, tables_for
 from .client import LLMClient, SectionReply
 from .grounding import ground_values
+from .health import EndpointHealth
 from .layout import TABLE_SECTIONS, Layout, detect_form, guess_template, layout_for, legacy_score
+from .transport import EndpointUnreachable
 from .usage import UsageMeter
 
 MAX_SECTION_CHARS = 60_000  # a "section" longer than this is a mis-split document, not a table
 _LIFTED_BY_AGREEMENT = frozenset({"label_by_position", "ambiguous"})
-_PRINTED_BLANK = frozenset({"blank", "dash"})  # the parser's positive reading of an empty cell
 
 
-def refine(result: Result, sections: list, config: Config) -> Result:
+KEPT = "kept the parser's result"
+
+
+def refine(result: Result, sections: list, config: Config, health: Optional[EndpointHealth] = None) -> Result:
     """Synchronous entry point (the pipeline's); safe inside a running event loop too."""
-    coro = refine_async(result, sections, config)
+    coro = refine_async(result, sections, config, health=health)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -54,8 +60,12 @@ def refine(result: Result, sections: list, config: Config) -> Result:
 
 
 async def refine_async(result: Result, sections: list, config: Config,
-                       client: Optional[LLMClient] = None) -> Result:
-    """A new Result with the LLM's readings merged in and ``llm`` usage filled."""
+                       client: Optional[LLMClient] = None, health: Optional[EndpointHealth] = None) -> Result:
+    """A new Result with the LLM's readings merged in and ``llm`` usage filled.
+
+    ``health`` is the run's record of the endpoint (a fresh one if None): an
+    endpoint already known to be unreachable is not tried again.
+    """
     backend = config.effective_backend
     if backend == "parser":
         return result
@@ -69,9 +79,13 @@ async def refine_async(result: Result, sections: list, config: Config,
         out.llm = meter.snapshot()
         return out
 
+    health = health if health is not None else (client.health if client is not None else EndpointHealth())
+    dead = health.dead(config.base_url)
+    if dead is not None:
+        return _unreachable(out, meter, dead)
     own_client = client is None
     try:
-        client = client or LLMClient(config)
+        client = client or LLMClient(config, health=health)
     except NianbaoError as err:
         return _failed(out, meter, str(err))
     sem = asyncio.Semaphore(max(1, config.concurrency))
@@ -87,6 +101,9 @@ async def refine_async(result: Result, sections: list, config: Config,
             await client.aclose()
 
     transport_errors: list[str] = []
+    unreachable = next((r for r in replies if isinstance(r, EndpointUnreachable)), None)
+    if unreachable is not None and not any(isinstance(r, SectionReply) for r in replies):
+        return _unreachable(out, meter, str(unreachable))
     for (section, layout), reply in zip(jobs, replies):
         if isinstance(reply, LLMError):
             transport_errors.append(str(reply))
@@ -113,6 +130,14 @@ async def refine_async(result: Result, sections: list, config: Config,
         out.warnings.append(f"LLM not used for {failed} section(s), kept the parser's reading: {reason}")
     out.llm = meter.snapshot()
     out.timings["llm_wall"] = round(time.perf_counter() - t0, 4)
+    return out
+
+
+def _unreachable(out: Result, meter: UsageMeter, reason: str) -> Result:
+    """The endpoint could not be reached: no call was made; one line says so."""
+    meter.error(reason)
+    out.llm = meter.snapshot()
+    out.warnings.append(f"{reason}; {KEPT}")
     return out
 
 
@@ -170,7 +195,7 @@ def plan(result: Result, sections: list, backend: str) -> tuple[list[tuple[Any, 
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
-    return Decimal(str(a)) == Decimal(str(b))
+    return to_decimal(a) == to_decimal(b)
 
 
 def _failing_by_key(values: dict) -> dict[str, set[str]]:
@@ -211,7 +236,7 @@ def merge_section(out: Result, section, layout: Layout, reply: SectionReply, bac
             continue
         grounded_p = cell is not None and (
             (pv is not None and "unreadable" not in cell.flags)
-            or (pv is None and bool(set(cell.flags) & _PRINTED_BLANK))  # a blank it saw, not a gap
+            or (pv is None and bool(set(cell.flags) & BLANK_FLAGS))  # a blank it saw, not a gap
         )
         fp, fl = fails_p.get(key, set()), fails_l.get(key, set())
         llm_wins = grounded_l and ((not grounded_p and fl <= fp) or (grounded_p and fl < fp))

@@ -30,6 +30,7 @@ from ..config import Config
 from ..errors import ConfigError, LLMError
 from . import transport
 from .cache import AnswerCache, cache_key
+from .health import EndpointHealth
 from .layout import Layout
 from .prompts import render
 from .schemas import AskState, Problem, SectionAnswer, answer_model, review, schema_hash
@@ -68,15 +69,21 @@ class SectionReply:
 
 
 class LLMClient:
-    """One endpoint, model and mode; ``ask`` is safe to call concurrently."""
+    """One endpoint, model and mode; ``ask`` is safe to call concurrently.
 
-    def __init__(self, config: Config, cache: Optional[AnswerCache] = None, *, use_cache: bool = True):
+    ``health`` is the caller's record of the endpoint (one per run); without
+    one the client keeps its own.
+    """
+
+    def __init__(self, config: Config, cache: Optional[AnswerCache] = None, *, use_cache: bool = True,
+                 health: Optional[EndpointHealth] = None):
         if not config.llm_configured:
             raise ConfigError("no LLM endpoint configured: set --base-url and --model "
                               "(or NIANBAO_BASE_URL and NIANBAO_MODEL)")
         if config.mode not in MODES:
             raise ConfigError(f"unknown instructor mode {config.mode!r}; use one of {', '.join(MODES)}")
         self.config = config
+        self.health = health if health is not None else EndpointHealth()
         key = config.api_key.get_secret_value() if config.api_key else "not-needed"
         self._openai = openai.AsyncOpenAI(
             base_url=config.base_url, api_key=key, max_retries=0, timeout=config.timeout
@@ -201,6 +208,7 @@ class LLMClient:
                 lambda: client.chat.completions.create(*args, **request),
                 base_url=str(cfg.base_url),
                 budget_s=cfg.max_transport_seconds,
+                health=self.health,
                 base_wait_s=cfg.retry_base_seconds,
                 max_wait_s=cfg.retry_max_wait_seconds,
                 on_attempt=on_attempt,

@@ -18,10 +18,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Mapping, Optional
 
+from ..models import Number, to_decimal
 from ..normalise import label_key, normalise_line, parse_cell
 from .layout import Layout
-
-Number = int | float
 
 _SPLIT_RE = re.compile(r"\t|\||｜| {2,}")
 # A bare number, not glued to letters (``4h`` is unreadable, not 4) and not an
@@ -76,10 +75,6 @@ def _units(layout: Layout) -> list[_Unit]:
     ]
 
 
-def _dec(v: Number) -> Decimal:
-    return Decimal(str(v))
-
-
 @lru_cache(maxsize=65536)
 def cell_values(line: str, column: str) -> frozenset[Decimal]:
     """Every value a printed line can be read as for ``column`` (pieces and bare numbers)."""
@@ -88,7 +83,7 @@ def cell_values(line: str, column: str) -> frozenset[Decimal]:
     for piece in pieces + _UNIT_NUM_RE.findall(line) + _NUM_RE.findall(line):
         parsed = parse_cell(piece, column)
         if parsed.kind in ("number", "zero_word") and parsed.value is not None:
-            out.add(_dec(parsed.value))
+            out.add(to_decimal(parsed.value))
     return frozenset(out)
 
 
@@ -184,7 +179,7 @@ def ground_values(text: str, layout: Layout, values: Mapping[str, Optional[Numbe
             if v is None:
                 out[key] = Grounding(key, True, None, label_line)
                 continue
-            target = _dec(v)
+            target = to_decimal(v)
             hit = next((i for i in region if target in idx.values_on(i, col)), None)
             if hit is None:
                 hit = _raw_hit(idx, region, raws.get(key), col, target)
@@ -201,7 +196,7 @@ def _raw_hit(idx: SectionIndex, region: range, raw: Optional[str], column: str, 
     if not raw:
         return None
     parsed = parse_cell(raw, column)
-    if parsed.kind not in ("number", "zero_word") or parsed.value is None or _dec(parsed.value) != target:
+    if parsed.kind not in ("number", "zero_word") or parsed.value is None or to_decimal(parsed.value) != target:
         return None
     needle = re.sub(r"\s+", "", normalise_line(raw))
     if not needle:

@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 
 from ..normalise import label_key
 from ..sections import LEGACY_ANCHORS, other_form_of_text, template_of_text
-from ..template import DECIMAL_COLUMNS, Row, Table, applications_rows, other_form_of_keys, table_for
+from ..template import Row, Table, applications_rows, other_form_of_keys, table_for
 
 TABLE_SECTIONS = ("active_disclosure", "applications", "review_litigation", "legacy")
 
@@ -45,10 +45,6 @@ class Layout:
             if r.key == key:
                 return r
         raise KeyError(key)
-
-    @staticmethod
-    def is_decimal(column: str) -> bool:
-        return column in DECIMAL_COLUMNS
 
 
 def layout_for(section: str, template: str, form: Optional[str] = None) -> Layout:

@@ -18,19 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from ..checks import run_checks
-from ..models import CheckStatus
+from ..models import CheckStatus, Number, to_decimal
 from ..normalise import parse_cell
 from .grounding import ground_values
 from .layout import Layout, layout_for
-
-Number = Union[int, float]
 
 
 class LLMCell(BaseModel):
@@ -39,7 +36,7 @@ class LLMCell(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     raw: Optional[str] = Field(description="The cell's text exactly as printed (null if nothing is printed).")
-    value: Optional[Union[int, float]] = Field(
+    value: Optional[Number] = Field(
         description="The number the cell means (null for a blank, a dash or an unreadable cell; 无 is 0)."
     )
 
@@ -134,7 +131,7 @@ def _same_values(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     for k, v in a.items():
         w = b[k]
-        if (v is None) != (w is None) or (v is not None and Decimal(str(v)) != Decimal(str(w))):
+        if (v is None) != (w is None) or (v is not None and to_decimal(v) != to_decimal(w)):
             return False
     return True
 
@@ -152,7 +149,7 @@ def review(answer: SectionAnswer, text: str) -> list[Problem]:
         if parsed.kind in ("number", "zero_word", "blank"):
             want = parsed.value
             same = (want is None and cell.value is None) or (
-                want is not None and cell.value is not None and Decimal(str(want)) == Decimal(str(cell.value))
+                want is not None and cell.value is not None and to_decimal(want) == to_decimal(cell.value)
             )
             if not same:
                 problems.append(Problem("reading", f"reading.{key}", [key],

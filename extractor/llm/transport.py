@@ -6,15 +6,22 @@ policy and its time bound holds: exponential backoff with full jitter, a
 thing bounded by ``Config.max_transport_seconds``. Anything else (401, 404,
 400 …) fails at once with a one-line ``LLMError``.
 
-An endpoint that exhausted the budget for connection errors, timeouts or
-5xx is remembered as down for a cool-down period, so a batch does not wait
-out the full budget again for every report.
+An endpoint that cannot be reached at all (connection refused, DNS failure,
+TLS error, no route to it) is not retried: ``EndpointUnreachable`` is raised
+at once and the caller's ``EndpointHealth`` marks it dead, so every later
+request of the run fails at once too. An endpoint that exhausted the budget
+on 5xx or timeouts is marked resting for a cool-down, so a batch does not
+wait out the full budget again for every report. Only requests that reached
+the server are reported to ``on_attempt`` (a refused connection is no call).
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
+import socket
+import ssl
 import time
 from typing import Awaitable, Callable, Optional, TypeVar
 
@@ -23,15 +30,49 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_bef
 from tenacity.wait import wait_random_exponential
 
 from ..errors import LLMError
+from .health import EndpointHealth
 
 T = TypeVar("T")
 
-_DOWN: dict[str, tuple[float, str]] = {}  # base_url -> (monotonic deadline, reason)
+
+class EndpointUnreachable(LLMError):
+    """No connection to the endpoint could be made (refused, DNS, TLS, no route)."""
 
 
-def reset_breakers() -> None:
-    """Forget endpoints marked down (tests, or a long-running service)."""
-    _DOWN.clear()
+def _chain(exc: BaseException):
+    seen: set[int] = set()
+    cur: Optional[BaseException] = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        yield cur
+        cur = cur.__cause__ or cur.__context__
+
+
+def unreachable(exc: BaseException) -> Optional[str]:
+    """Why no connection could be made (``"connection refused"`` …), or None.
+
+    Only for connection failures (not timeouts): the request never left, and
+    retrying will not help within a run.
+    """
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return None
+    for e in _chain(exc):
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, socket.gaierror):
+            return f"DNS lookup failed: {_first_line(e.strerror or str(e), 80)}"
+        if isinstance(e, ssl.SSLError):
+            return f"TLS error: {_first_line(getattr(e, 'reason', None) or str(e), 80)}"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "no route to host"
+    return None
+
+
+def reached_server(exc: Optional[BaseException]) -> bool:
+    """Did a failed attempt get a request to the server? (A failed connect did not.)"""
+    if exc is None:
+        return True
+    return not any(type(e).__name__ in ("ConnectError", "ConnectTimeout") for e in _chain(exc))
 
 
 def status_of(exc: BaseException) -> Optional[int]:
@@ -40,7 +81,7 @@ def status_of(exc: BaseException) -> Optional[int]:
 
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
-        return True
+        return unreachable(exc) is None
     status = status_of(exc)
     return status is not None and (status in (408, 409, 429) or status >= 500)
 
@@ -75,6 +116,9 @@ def describe(exc: BaseException, base_url: str) -> str:
     """A one-line reason a user can act on."""
     if isinstance(exc, openai.APITimeoutError):
         return f"LLM endpoint {base_url} timed out"
+    why = unreachable(exc)
+    if why is not None:
+        return f"LLM endpoint {base_url} unreachable ({why})"
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         detail = f": {_first_line(str(cause))}" if cause and str(cause) else ""
@@ -113,6 +157,7 @@ async def send(
     *,
     base_url: str,
     budget_s: float,
+    health: EndpointHealth,
     base_wait_s: float = 1.0,
     max_wait_s: float = 30.0,
     on_attempt: Optional[Callable[[float, Optional[T], Optional[BaseException]], None]] = None,
@@ -120,12 +165,17 @@ async def send(
 ) -> T:
     """Run ``call`` under the transport policy; raise ``LLMError`` (one line) when it gives up.
 
-    ``on_attempt(seconds, result, error)`` is told about every request sent;
+    ``health`` is the run's: a dead or resting endpoint is not called, and
+    what this call learns is recorded there. ``on_attempt(seconds, result,
+    error)`` is told about every request that reached the server;
     ``on_retry(error, wait)`` before every wait.
     """
-    down = _DOWN.get(base_url)
-    if down and down[0] > time.monotonic():
-        raise LLMError(f"{down[1]} (skipped: marked down {down[0] - time.monotonic():.0f} s more)")
+    dead = health.dead(base_url)
+    if dead is not None:
+        raise EndpointUnreachable(dead)
+    skip = health.skip_reason(base_url)
+    if skip is not None:
+        raise LLMError(skip)
 
     attempts = 0
     started = time.monotonic()
@@ -137,7 +187,7 @@ async def send(
         try:
             result = await call()
         except Exception as exc:
-            if on_attempt:
+            if on_attempt and reached_server(exc):
                 on_attempt(time.perf_counter() - t0, None, exc)
             raise
         if on_attempt:
@@ -162,6 +212,9 @@ async def send(
         if isinstance(exc, LLMError):
             raise
         reason = describe(exc, base_url)
+        if unreachable(exc) is not None:
+            health.mark_dead(base_url, reason)
+            raise EndpointUnreachable(reason) from exc
         if is_transient(exc):
             spent = time.monotonic() - started
             asked = retry_after(exc)
@@ -169,5 +222,5 @@ async def send(
                 reason += f"; Retry-After {asked:g} s exceeds the {budget_s:g} s transport budget"
             reason += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {spent:.1f} s)"
             if status_of(exc) != 429:
-                _DOWN[base_url] = (time.monotonic() + max(budget_s, 1.0), reason)
+                health.mark_resting(base_url, reason, budget_s)
         raise LLMError(reason) from exc

@@ -7,7 +7,9 @@ document's rows are never split across transactions, so a crash or SIGKILL
 leaves either all of a document or none of it. Every report row records where
 its line ends in ``results.jsonl`` (``results_end``); on resume the log is cut
 back to the largest committed end, which drops a torn last line and any line
-whose rows never reached the database.
+whose rows never reached the database. A re-processed document's new line
+supersedes its old one; at the end of a run the log is compacted so that it
+holds each document once (``compact_log``, crash-safe).
 
 Rows are built as Arrow columns and inserted with one statement per table per
 group: DuckDB's ``executemany`` runs ~8 documents/s here, per-document Arrow
@@ -24,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .errors import NianbaoError
-from .models import PIPELINE_VERSION, Result
+from ..errors import NianbaoError
+from ..models import Result
 
 DB_NAME = "nianbao.duckdb"
 RESULTS_NAME = "results.jsonl"
@@ -35,6 +37,9 @@ YOY_RULE = "year_over_year.carry"
 CARRIED_FORWARD = "applications.carried_forward.total"
 CARRIED_OVER = "applications.carried_over.total"
 DB_SCHEMA_VERSION = "1"
+SUPERSEDED_KEY = "log_superseded"  # meta: results.jsonl lines replaced by a newer line
+COMPACTION_KEY = "log_compaction"  # meta: a compaction committed, its rename maybe not done
+COMPACT_SUFFIX = ".compact"
 
 
 class OutputError(NianbaoError):
@@ -246,7 +251,7 @@ def doc_rows(result: Result, *, n_bytes: Optional[int] = None, seconds: Optional
         "llm_completion_tokens": llm.completion_tokens,
         "llm_cache_hits": llm.cache_hits,
         "llm_cost_usd": llm.cost_usd,
-        "pipeline_version": result.pipeline_version or PIPELINE_VERSION,
+        "pipeline_version": result.pipeline_version,
         "schema_version": result.schema_version,
         "processed_at": None,  # set by the writer
         "results_end": None,  # set by the writer
@@ -471,7 +476,7 @@ class Store:
         if not row:
             con.execute("INSERT INTO meta VALUES ('db_schema_version', ?)", [DB_SCHEMA_VERSION])
 
-    def done_ids(self, pipeline_version: str = PIPELINE_VERSION, retry_errors: bool = False) -> set[str]:
+    def done_ids(self, pipeline_version: str, retry_errors: bool = False) -> set[str]:
         """Ids that need no work: same pipeline version (and not an error, if retrying)."""
         sql = "SELECT id FROM reports WHERE pipeline_version = ?"
         if retry_errors:
@@ -498,6 +503,10 @@ class Store:
                 import pyarrow as pa
 
                 con.register("_nb_replace", pa.table({"id": pa.array(replace, pa.string())}))
+                # their old lines stay in results.jsonl until compact_log: count them
+                (old,) = con.execute("SELECT count(*) FROM reports WHERE id IN (SELECT id FROM _nb_replace)").fetchone()
+                if old:
+                    _add_meta_int(con, SUPERSEDED_KEY, old)
                 for name, col in (("cells", "report_id"), ("checks", "report_id"), ("reports", "id")):
                     con.execute(f"DELETE FROM {name} WHERE {col} IN (SELECT id FROM _nb_replace)")
                 con.unregister("_nb_replace")
@@ -511,6 +520,75 @@ class Store:
         except BaseException:
             _rollback(con)
             raise
+
+    def superseded(self) -> int:
+        """Lines of ``results.jsonl`` that a newer line of the same document replaced."""
+        return _meta_int(self.con, SUPERSEDED_KEY)
+
+    def compact_log(self, log_path: Path) -> Optional[str]:
+        """Rewrite ``results.jsonl`` with only the lines the database points at.
+
+        Crash-safe in four steps: (1) the kept lines go to ``results.jsonl.compact``
+        (fsync'ed); (2) one transaction stores their new offsets and a
+        ``log_compaction`` mark; (3) the file is renamed over the log; (4) the
+        mark is removed. ``recover_compaction`` (run when the store opens) ends
+        what a crash interrupted: with the mark, the rename is (re)done; without
+        it, the half-written file is deleted and the old log stays valid.
+        """
+        import pyarrow as pa
+
+        log_path = Path(log_path)
+        if not log_path.exists():
+            return None
+        rows = self.con.execute("SELECT id, results_end FROM reports WHERE results_end IS NOT NULL").fetchall()
+        owner = {end: rid for rid, end in rows}
+        tmp = log_path.with_name(log_path.name + COMPACT_SUFFIX)
+        ids: list[str] = []
+        ends: list[int] = []
+        dropped = 0
+        with open(log_path, "rb") as src, open(tmp, "wb") as dst:
+            pos = 0
+            for line in src:
+                pos += len(line)
+                rid = owner.get(pos)
+                if rid is None or not line.endswith(b"\n"):
+                    dropped += 1
+                    continue
+                dst.write(line)
+                ids.append(rid)
+                ends.append(dst.tell())
+            dst.flush()
+            os.fsync(dst.fileno())
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("_nb_ends", pa.table({"id": pa.array(ids, pa.string()), "results_end": pa.array(ends, pa.int64())}))
+            con.execute("UPDATE reports SET results_end = e.results_end FROM _nb_ends e WHERE reports.id = e.id")
+            con.unregister("_nb_ends")
+            con.execute("DELETE FROM meta WHERE key IN (?, ?)", [SUPERSEDED_KEY, COMPACTION_KEY])
+            con.execute("INSERT INTO meta VALUES (?, '1')", [COMPACTION_KEY])
+            con.execute("COMMIT")
+        except BaseException:
+            _rollback(con)
+            raise
+        os.replace(tmp, log_path)
+        _fsync_dir(log_path.parent)
+        con.execute("DELETE FROM meta WHERE key = ?", [COMPACTION_KEY])
+        return f"compacted {log_path.name}: dropped {dropped} superseded line(s)" if dropped else None
+
+    def recover_compaction(self, log_path: Path) -> Optional[str]:
+        """Finish or undo a ``compact_log`` that a crash interrupted (see there)."""
+        log_path = Path(log_path)
+        tmp = log_path.with_name(log_path.name + COMPACT_SUFFIX)
+        if _meta_int(self.con, COMPACTION_KEY):
+            if tmp.exists():
+                os.replace(tmp, log_path)
+                _fsync_dir(log_path.parent)
+            self.con.execute("DELETE FROM meta WHERE key = ?", [COMPACTION_KEY])
+            return f"finished compacting {log_path.name} (interrupted last time)"
+        if tmp.exists():
+            tmp.unlink()
+        return None
 
     def refresh_year_over_year(self) -> dict[str, int]:
         """Materialise the ``year_over_year`` view as ``year_over_year.carry`` checks.
@@ -579,6 +657,30 @@ def _rollback(con) -> None:
         con.execute("ROLLBACK")
     except Exception:
         pass
+
+
+def _meta_int(con, key: str) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _add_meta_int(con, key: str, n: int) -> None:
+    total = _meta_int(con, key) + n
+    con.execute("DELETE FROM meta WHERE key = ?", [key])
+    con.execute("INSERT INTO meta VALUES (?, ?)", [key, str(total)])
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not on every platform
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
 
 
 def _sql_str(p: Path) -> str:
