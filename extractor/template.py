@@ -235,6 +235,18 @@ LEGACY_INDICATORS: tuple[tuple[str, str], ...] = (
     ("fees_collected", "依申请公开信息收取的费用（万元）"),
 )
 LEGACY_KEYS: tuple[str, ...] = tuple(k for k, _ in LEGACY_INDICATORS)
+# The same indicators as provincial forms print them (e.g. Fujian's 受理依申请公开信息总数).
+LEGACY_ALIASES: dict[str, tuple[str, ...]] = {
+    "proactive_total": ("主动公开信息数", "主动公开文件数", "主动公开政府信息总数"),
+    "applications_received": ("受理依申请公开信息总数", "依申请公开信息总数", "受理政府信息公开申请数", "收到政府信息公开申请数"),
+    "received_online": ("网上申请数",),
+    "replies_total": ("对申请的答复总数", "对申请的答复数", "申请答复总数"),
+    "reply_denied": ("否决公开答复数", "不予公开答复数"),
+    "review_total": ("行政复议数",),
+    "litigation_total": ("行政诉讼数",),
+}
+# Channels of application: a row naming two of them (信函、传真申请数) is none of the canonical ones.
+LEGACY_CHANNEL_WORDS = ("当面", "传真", "网络", "网上", "信函", "电子邮件")
 LEGACY = Table(
     "legacy",
     "政府信息公开情况统计表",

@@ -116,9 +116,10 @@ def test_html_rowspan_colspan_and_boilerplate(seed000):
     assert_app_rows(text, seed000)
     lines = text.splitlines()
     assert lines[0] == seed000.title
-    # the rowspan'd group labels sit in the first row they cover; covered slots are ''
+    # the rowspan'd group labels sit in the first row they cover; covered slots are '', except
+    # those a row label covers by its colspan in a row of figures: that label is one cell
     granted = next(l for l in lines if "予以公開" in l and "\t" in l)
-    assert granted == "三、本年度办理结果\t(一)予以公開\t\t65\t0\t0\t0\t40\t7\t112"
+    assert granted == "三、本年度办理结果\t(一)予以公開\t65\t0\t0\t0\t40\t7\t112"
     assert "\t（三）不予公开\t1.屬于國家秘密\t5\t0\t0\t0\t8\t0\t13" in lines
     assert "\t\t2.其他法律行政法規禁止公開\t0\t0\t0\t0\t0\t0\t0" in lines
     # colspan'd headers keep their columns
@@ -164,7 +165,7 @@ def test_docx_paragraphs_and_merged_cells_in_order(seed004):
     assert_app_rows(doc.text, seed004)
     lines = doc.text.splitlines()
     assert lines[0] == seed004.title
-    assert "三、本年度办理结果\t(一) 予以公开\t\t19\t2\t0\t0\t0\t0\t21" in lines
+    assert "三、本年度办理结果\t(一) 予以公开\t19\t2\t0\t0\t0\t0\t21" in lines  # its colspan: one cell
     assert "\t（五）不予处理\t1. 信访举报投诉类申请\t0\t0\t0\t0\t0\t0\t0" in lines
     assert lines.index("二、主动公开政府信息情况") < lines.index("规范性文件\t27个\t27个\t287个")
     assert sum(1 for l in lines if l.startswith("三、本年度办理结果")) == 1  # a vMerge is not repeated
@@ -323,7 +324,11 @@ def test_resolve_grid_puts_span_text_in_its_first_slot():
         [("乙", 1, 1), ("2", 1, 1)],
         [("合计", 1, 2), ("3", 1, 1)],
     ])
-    assert grid == [["组", "甲", "1"], ["", "乙", "2"], ["合计", "", "3"]]
+    # a rowspan leaves '' below it; a row label's colspan in a row of figures is one cell
+    assert grid == [["组", "甲", "1"], ["", "乙", "2"], ["合计", "3"]]
+    header = resolve_grid([[("项目", 1, 2), ("数量", 1, 1)], [("甲", 1, 1), ("乙", 1, 1), ("1", 1, 1)],
+                           [("丙", 1, 1), ("丁", 1, 1), ("2", 1, 1)]])
+    assert header[0] == ["项目", "", "数量"]  # a header row keeps its columns
 
 
 def test_borderless_rows_keep_blank_cells_in_their_column():

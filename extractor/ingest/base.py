@@ -81,6 +81,7 @@ def resolve_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
     """
     grid: list[list[Optional[str]]] = []
     pending: dict[tuple[int, int], bool] = {}  # slots taken by a rowspan from above
+    label_fill: set[tuple[int, int]] = set()  # slots a row label covers by its colspan
     for r, cells in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -93,6 +94,8 @@ def resolve_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
             rowspan, colspan = max(1, rowspan), max(1, colspan)
             for dc in range(colspan):
                 _put(row, c + dc, text if dc == 0 else "")
+                if dc and text.strip() and not _NUMERIC_RE.fullmatch(text.strip()):
+                    label_fill.add((r, c + dc))
                 for dr in range(1, rowspan):
                     pending[(r + dr, c + dc)] = True
             c += colspan
@@ -101,11 +104,15 @@ def resolve_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
             c += 1
     width = max((len(r) for r in grid), default=0)
     full = [[(x or "") for x in r] + [""] * (width - len(r)) for r in grid]
-    full = [r for r in full if any(x.strip() for x in r)]
-    if len(full) < 3:
-        return full
-    keep = [j for j in range(width) if any(r[j].strip() for r in full)]
-    return [[r[j] for j in keep] for r in full]
+    numbered = [any(_NUMERIC_RE.fullmatch(x.strip()) for x in r) for r in full]
+    kept = [i for i, r in enumerate(full) if any(x.strip() for x in r)]
+    full = [full[i] for i in kept]
+    keep = list(range(width)) if len(full) < 3 else [j for j in range(width) if any(r[j].strip() for r in full)]
+    # a row label spanning columns (（一）予以公开 over two) is one cell in a row of figures, not a blank beside it
+    return [[r[j] for j in keep if not (numbered[i] and (i, j) in label_fill)] for i, r in zip(kept, full)]
+
+
+_NUMERIC_RE = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?\s*\S{0,2}")
 
 
 def _put(row: list[Optional[str]], c: int, text: str) -> None:

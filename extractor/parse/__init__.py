@@ -113,7 +113,7 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
     doc = ParsedDocument()
     tokens = tokenize(nt) if tokens is None else tokens
     if template == "legacy":
-        start = _first_anchor(nt, ("统计指标", "情况统计表", "统计表")) or 0
+        start = _first_anchor(nt, ("统计指标", "指标名称")) or _first_anchor(nt, ("情况统计表", "统计表")) or 0
         lines = tokens[start:]
         tp, extra = parse_legacy(nt, lines)
         if not tp.cells and start:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence
 
+from ..models import Candidate
 from ..models import Cell as ResultCell
 from ..normalise import NormalisedText, label_key
-from ..template import LEGACY_INDICATORS
+from ..template import LEGACY_ALIASES, LEGACY_CHANNEL_WORDS, LEGACY_INDICATORS
 from .tables import TableParse, make_cell
 from .tokens import Cell, Line
 
-_PATTERNS = [(k, label_key(re.sub(r"[(（]万元[)）]", "", lab))) for k, lab in LEGACY_INDICATORS]
+_PATTERNS = [(k, label_key(re.sub(r"[(（]万元[)）]", "", lab))) for k, lab in LEGACY_INDICATORS] + [
+    (k, label_key(a)) for k, aliases in LEGACY_ALIASES.items() for a in aliases]
 _AMBIGUOUS = {"被依法纠错数": "corrected", "其他情形数": "other"}
 
 
@@ -27,8 +29,8 @@ def _strip_numbering(key: str) -> str:
 
 def match_indicator(label: str, block: Optional[str]) -> Optional[str]:
     key = _strip_numbering(label_key(label))
-    if not key:
-        return None
+    if not key or sum(w in key for w in LEGACY_CHANNEL_WORDS) >= 2:
+        return None  # empty, or a row of two channels (信函、传真申请数)
     best, best_len = None, 0
     for k, pat in _PATTERNS:
         if pat in key and len(pat) > best_len:
@@ -53,7 +55,7 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
     block: Optional[str] = None
     pending: list[Cell] = []
 
-    def emit(label_cells: list[Cell], value: Optional[Cell]):
+    def emit(label_cells: list[Cell], value: Optional[Cell], alternatives: Sequence[int] = ()):
         nonlocal block
         label = "".join(c.text for c in label_cells)
         key = match_indicator(label, block)
@@ -65,28 +67,65 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
             block = None
         column = key or ""
         if key and f"legacy.indicators.{key}" not in out.cells:
-            out.cells[f"legacy.indicators.{key}"] = make_cell(nt, value, column, [] if value else ["missing"])
+            flags = [] if value else (["ambiguous"] if alternatives else ["missing"])
+            cell = make_cell(nt, value, column, flags)
+            cell.candidates = [Candidate(value=v, method="parser", note="one split of both columns' digits")
+                               for v in alternatives]
+            out.cells[f"legacy.indicators.{key}"] = cell
             out.found_rows.append(key)
         elif value is not None and not key:
             extra[re.sub(r"\s+", "", label_cells[-1].raw if len(label_cells) == 1 else "".join(c.raw for c in label_cells))] = make_cell(nt, value, "")
 
-    for line in lines:
-        for c in line.cells:
-            if c.kind in ("prose", "unit", "noise"):
-                continue
-            if c.kind == "label":
-                if pending and re.match(r"^[(（].*[)）]$", c.text) and _complete(pending, block):
-                    continue  # a note under the indicator, e.g. (不同渠道和方式公开相同信息计1条)
-                if pending and _complete(pending, block):
-                    # a label without a figure: printed blank
-                    if match_indicator("".join(p.text for p in pending), block):
-                        emit(pending, None)
-                    pending = []
-                pending.append(c)
-            elif pending:
-                emit(pending, c)
+    cells = [c for line in lines for c in line.cells if c.kind not in ("prose", "unit", "noise")]
+    two_columns = _has_total_column(cells)
+    for k, c in enumerate(cells):
+        if c.kind == "label":
+            if pending and re.match(r"^[(（].*[)）]$", c.text) and _complete(pending, block):
+                continue  # a note under the indicator, e.g. (不同渠道和方式公开相同信息计1条)
+            if pending and _complete(pending, block):
+                # a label without a figure: printed blank
+                if match_indicator("".join(p.text for p in pending), block):
+                    emit(pending, None)
                 pending = []
+            pending.append(c)
+        elif pending:
+            alone = k + 1 >= len(cells) or cells[k + 1].kind == "label"
+            if two_columns and alone:  # the year's and the running total's digits run together
+                value, alternatives = year_figure(c)
+                emit(pending, value, alternatives)
+            else:
+                emit(pending, c)
+            pending = []
     return out, extra
+
+
+def _has_total_column(cells: Sequence[Cell]) -> bool:
+    """Whether the table prints a running total (累计) beside the year's figure."""
+    for c in cells[:40]:
+        if c.kind == "label" and "累计" in label_key(c.text):
+            return True
+    return False
+
+
+def year_figure(c: Cell) -> tuple[Optional[Cell], list[int]]:
+    """The year's figure out of ``本年度`` and ``累计`` printed as one run of
+    digits (``728`` = 7 | 28): taken when exactly one cut gives two figures
+    with the year's not above the total; else None and the candidates."""
+    text = c.text.strip()
+    if not text.isdigit() or len(text) < 2:
+        return (c if not text.isdigit() else None), []
+    cuts = []
+    for i in range(1, len(text)):
+        a, b = text[:i], text[i:]
+        if (len(a) > 1 and a[0] == "0") or (len(b) > 1 and b[0] == "0"):
+            continue
+        if int(a) <= int(b):
+            cuts.append(i)
+    if len(cuts) == 1:
+        piece = Cell("value", text[: cuts[0]], c.raw.strip()[: cuts[0]], c.line, c.start, c.start + cuts[0], "number",
+                     repaired=f"year's figure cut from {text!r} (本年度 | 累计)")
+        return piece, []
+    return None, [int(text[:i]) for i in cuts]
 
 
 def _complete(cells: list[Cell], block: Optional[str]) -> bool:

@@ -18,6 +18,7 @@ import re
 from typing import Optional
 
 from ..normalise import NormalisedText, label_key
+from ..template import LEGACY_ALIASES, LEGACY_INDICATORS
 from .locate import _PATTERNS, TABLES, hits_of
 
 MIN_LENGTH = 120  # shorter lines are not flattened tables
@@ -27,8 +28,12 @@ _NUMBER_RUN_RE = re.compile(
 _NUMBERING_AFTER_RE = re.compile(r"\d[.、．](?=[\u4e00-\u9fff（(])")
 
 
-_ALL_PATTERNS = tuple(sorted({(p, f"{t}:{ident}") for t in TABLES for p, ident in _PATTERNS[t] if len(p) >= 3},
-                             key=lambda x: -len(x[0])))
+# The pre-2019 statistics table's indicators and header words, beside tables 二/三/四's.
+_LEGACY_PATTERNS = {(label_key(lab), f"row:legacy.{k}") for k, lab in LEGACY_INDICATORS} | {
+    (label_key(a), f"row:legacy.{k}") for k, aliases in LEGACY_ALIASES.items() for a in aliases} | {
+    (w, f"head:{w}") for w in ("指标名称", "计量单位", "历年累计", "统计指标")}
+_TABLE_PATTERNS = {(p, ident) for t in TABLES for p, ident in _PATTERNS[t]} | _LEGACY_PATTERNS
+_ALL_PATTERNS = tuple(sorted({(p, ident) for p, ident in _TABLE_PATTERNS if len(p) >= 3}, key=lambda x: -len(x[0])))
 WINDOW = 400  # characters in which a table's words must be dense
 MIN_DENSE = 4  # distinct labels and header words in one window
 
@@ -45,7 +50,10 @@ def _table_stretch(line: str) -> Optional[tuple[int, int]]:
         ids = {i for x, i in occ if (pos <= x < pos + WINDOW if step > 0 else pos - WINDOW < x <= pos)}
         return len(ids) >= MIN_DENSE
 
-    first = next((k for k in range(len(occ)) if dense(k, 1)), None)
+    # a header word (指标名称, 申请人情况, 第二十条) opens the stretch when one stands in it
+    first = next((k for k in range(len(occ)) if ":head:" in f":{occ[k][1]}" and dense(k, 1)), None)
+    if first is None:
+        first = next((k for k in range(len(occ)) if dense(k, 1)), None)
     last = next((k for k in range(len(occ) - 1, -1, -1) if dense(k, -1)), None)
     if first is None or last is None or occ[last][0] < occ[first][0]:
         return None
@@ -53,8 +61,7 @@ def _table_stretch(line: str) -> Optional[tuple[int, int]]:
     return occ[first][0], end
 
 
-_ROW_PATTERNS = tuple(sorted({(p, ident) for t in TABLES for p, ident in _PATTERNS[t] if ident.startswith("row:")},
-                             key=lambda x: -len(x[0])))
+_ROW_PATTERNS = tuple(sorted({(p, i) for p, i in _TABLE_PATTERNS if i.startswith("row:")}, key=lambda x: -len(x[0])))
 _NUMBERING_BEFORE_RE = re.compile(r"(?:[一二三四五六七八九十]{1,2}[、.．]|[（(][一二三四五六七八九十]{1,2}[）)]|\d{1,2}[.、．])+$")
 _SKIP_RE = re.compile(r"[\s\"'“”‘’「」『』《》<>()（）\[\]【】:：,，.。、;；!！?？*#|_·•~`-]")
 
@@ -79,6 +86,11 @@ def _row_starts(line: str, a: int, b: int) -> list[int]:
     starts: list[int] = []
     end, last_id = -1, None
     for s_, e_, ident in spans:
+        before = line[a:s_].rstrip()
+        if (before.endswith(("、", "，", ",")) and not re.search(r"\d", line[max(a, s_ - 6):s_])
+                and not _NUMBERING_BEFORE_RE.search(before)):
+            end = max(end, e_)
+            continue  # 信函、传真申请数: one label naming two things, not two labels
         if s_ >= end and ident != last_id:
             while s_ > a and line[s_ - 1] in "（(【[":
                 s_ -= 1  # the opening bracket of （七）总计
@@ -97,7 +109,7 @@ def _is_flat_table(line: str) -> bool:
         ids = hits_of(key, t)
         if sum(i.startswith("row:") for i in ids) >= 3 and sum(not i.startswith("row:") for i in ids) >= 2:
             return True
-    return False
+    return len({i for p, i in _LEGACY_PATTERNS if i.startswith("row:") and len(p) >= 3 and p in key}) >= 4
 
 
 def _pieces(line: str) -> list[tuple[int, int]]:
@@ -123,8 +135,8 @@ def _pieces(line: str) -> list[tuple[int, int]]:
         if a > pos:
             cuts = [pos, *_row_starts(line, pos, a), a]
             out.extend(zip(cuts, cuts[1:]))
-        if b > a:
-            out.append((a, b))
+        # figures separated by spaces are separate cells whose separators were lost
+        out.extend((a + g.start(), a + g.end()) for g in re.finditer(r"\S+", line[a:b]))
         pos = b
     if pos < hi:
         cuts = [pos, *_row_starts(line, pos, hi), hi]
