@@ -29,6 +29,7 @@ class LogicalRow:
     prefix: list[Cell] = field(default_factory=list)  # label-only lines just before it
     values: list[Cell] = field(default_factory=list)  # value and blank cells, in order
     multi: bool = False  # values came from one multi-cell line (blanks are positional)
+    suffix: list[Cell] = field(default_factory=list)  # label-only lines just after its values (a wrapped tail)
 
     @property
     def label(self) -> str:
@@ -37,6 +38,10 @@ class LogicalRow:
     @property
     def full_label(self) -> str:
         return "".join(c.text for c in self.prefix) + self.label
+
+    @property
+    def label_with_suffix(self) -> str:
+        return self.label + "".join(c.text for c in self.suffix)
 
     @property
     def first_line(self) -> int:
@@ -60,8 +65,8 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
 
     def close():
         nonlocal cur
-        if cur is not None and cur.values:
-            rows.append(cur)
+        if cur is not None and any(v.kind == "value" for v in cur.values):
+            rows.append(cur)  # a run of blank cells alone (empty label columns) is no row
         cur = None
 
     for line in lines:
@@ -84,6 +89,8 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
                 pending = []
             elif labels:
                 close()
+                if rows and not pending and len(rows[-1].suffix) < 3:
+                    rows[-1].suffix.extend(labels)  # maybe the tail of the row just read
                 if any(_is_strong(c.text, strong) for c in labels):
                     pending = []
                 pending.extend(labels)
@@ -103,8 +110,11 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
         if c is None:
             continue
         if c.kind == "label":
-            if cur is not None and cur.values:
+            just_closed = cur is not None and any(v.kind == "value" for v in cur.values)
+            if just_closed:
                 close()
+            if rows and (just_closed or (not pending and rows[-1].suffix)) and len(rows[-1].suffix) < 3:
+                rows[-1].suffix.append(c)  # maybe the tail of the row just read
             if _is_strong(c.text, strong):
                 pending = []
             pending.append(c)
@@ -189,11 +199,14 @@ def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
     for i, r in enumerate(rows):
         label = _match_key(r.label) if r.labels else ""
         full = _match_key(r.full_label) if r.prefix else ""
+        tail = _match_key(r.label_with_suffix) if r.suffix and r.labels else ""
         for j in range(n):
             s = key_similarity(label, pats[j]) if label else 0.0
             if s < MATCH_THRESHOLD and full:
                 s2 = key_similarity(full, pats[j])
                 s = max(s, s2 * 0.95)
+            if s < MATCH_THRESHOLD and tail:
+                s = max(s, key_similarity(tail, pats[j]) * 0.95)
             sim[i][j] = s if s >= MATCH_THRESHOLD else 0.0
     # dp[i][j]: best score using rows[:i], template[:j]
     dp = [[0.0] * (n + 1) for _ in range(m + 1)]
