@@ -22,7 +22,7 @@ from ..template import (
     applications_rows,
     table_for,
 )
-from .legacy import parse_legacy
+from .legacy import parse_legacy, settle_by_prose
 from .locate import locate_tables
 from .narrative import narrative_figures
 from .tables import parse_flat_table, parse_rows_table, sum_check
@@ -118,6 +118,7 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
         tp, extra = parse_legacy(nt, lines)
         if not tp.cells and start:
             tp, extra = parse_legacy(nt, tokens)
+        settle_by_prose(nt, start, tp.cells)
         doc.cells.update(tp.cells)
         doc.extra = extra
         doc.regions["legacy"] = (start, len(nt.lines))

@@ -20,6 +20,9 @@ from .tokens import Cell, Line
 
 _PATTERNS = [(k, label_key(re.sub(r"[(（]万元[)）]", "", lab))) for k, lab in LEGACY_INDICATORS] + [
     (k, label_key(a)) for k, aliases in LEGACY_ALIASES.items() for a in aliases]
+_UNIT_TAIL_RE = re.compile(r"(?:条|件|项|个|次|人次|元|万元)$")  # a unit column read into the label
+# Header words of the statistics table: never part of an indicator's label.
+_HEADER_RE = re.compile(r"^(?:指标名称|统计指标|计量单位|单位|统计数|本年度|年度|\d{0,4}年度)*(?:历年累计|累计)?$")
 _AMBIGUOUS = {"被依法纠错数": "corrected", "其他情形数": "other"}
 
 
@@ -28,7 +31,7 @@ def _strip_numbering(key: str) -> str:
 
 
 def match_indicator(label: str, block: Optional[str]) -> Optional[str]:
-    key = _strip_numbering(label_key(label))
+    key = _UNIT_TAIL_RE.sub("", _strip_numbering(label_key(label)))
     if not key or sum(w in key for w in LEGACY_CHANNEL_WORDS) >= 2:
         return None  # empty, or a row of two channels (信函、传真申请数)
     best, best_len = None, 0
@@ -55,7 +58,8 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
     block: Optional[str] = None
     pending: list[Cell] = []
 
-    def emit(label_cells: list[Cell], value: Optional[Cell], alternatives: Sequence[int] = ()):
+    def emit(label_cells: list[Cell], value: Optional[Cell], alternatives: Sequence[int] = (),
+             source: Optional[Cell] = None):
         nonlocal block
         label = "".join(c.text for c in label_cells)
         key = match_indicator(label, block)
@@ -67,8 +71,11 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
             block = None
         column = key or ""
         if key and f"legacy.indicators.{key}" not in out.cells:
-            flags = [] if value else (["ambiguous"] if alternatives else ["missing"])
-            cell = make_cell(nt, value, column, flags)
+            if value is None and alternatives and source is not None:
+                cell = make_cell(nt, source, column, ["ambiguous"])  # where the run was printed, no value yet
+                cell.value = None
+            else:
+                cell = make_cell(nt, value, column, [] if value else ["missing"])
             cell.candidates = [Candidate(value=v, method="parser", note="one split of both columns' digits")
                                for v in alternatives]
             out.cells[f"legacy.indicators.{key}"] = cell
@@ -79,6 +86,9 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
     cells = [c for line in lines for c in line.cells if c.kind not in ("prose", "unit", "noise")]
     two_columns = _has_total_column(cells)
     for k, c in enumerate(cells):
+        if c.kind == "label" and _HEADER_RE.fullmatch(label_key(c.text)):
+            pending = []  # 指标名称 计量单位 2014年度 历年累计
+            continue
         if c.kind == "label":
             if pending and re.match(r"^[(（].*[)）]$", c.text) and _complete(pending, block):
                 continue  # a note under the indicator, e.g. (不同渠道和方式公开相同信息计1条)
@@ -92,11 +102,37 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
             alone = k + 1 >= len(cells) or cells[k + 1].kind == "label"
             if two_columns and alone:  # the year's and the running total's digits run together
                 value, alternatives = year_figure(c)
-                emit(pending, value, alternatives)
+                emit(pending, value, alternatives, source=c)
             else:
                 emit(pending, c)
             pending = []
     return out, extra
+
+
+# Sentences that state an indicator's figure (本年主动公开政府信息425条): they choose
+# among the cuts of a run of digits, never change a printed figure.
+_STATED = {
+    "proactive_total": re.compile(r"主动公开(?:政府)?信息[^。;；,，\d]{0,6}?(\d+)\s*条"),
+    "applications_received": re.compile(r"(?:收到|受理)[^。;；,，\d]{0,12}?申请[^。;；,，\d]{0,4}?(\d+)\s*(?:件|条)"),
+    "review_total": re.compile(r"行政复议[^。;；,，\d]{0,6}?(\d+)\s*(?:件|起)"),
+    "litigation_total": re.compile(r"行政诉讼[^。;；,，\d]{0,6}?(\d+)\s*(?:件|起)"),
+}
+
+
+def settle_by_prose(nt: NormalisedText, table_start: int, cells: dict[str, ResultCell]) -> None:
+    """An indicator whose digits cut several ways, settled when the prose before
+    the table states exactly one of the candidate figures for it."""
+    prose = "".join(nt.lines[:table_start])
+    for key, pattern in _STATED.items():
+        cell = cells.get(f"legacy.indicators.{key}")
+        if cell is None or "ambiguous" not in cell.flags or not cell.candidates:
+            continue
+        stated = {int(m.group(1)) for m in pattern.finditer(prose)}
+        hits = [c for c in cell.candidates if c.value in stated]
+        if len(hits) == 1:
+            cell.value = hits[0].value
+            cell.flags = [f for f in cell.flags if f not in ("ambiguous", "missing")] + ["settled_by_prose"]
+            cell.repaired = f"the year's figure of {cell.raw!r} chosen by the figure the report states in its prose"
 
 
 def _has_total_column(cells: Sequence[Cell]) -> bool:

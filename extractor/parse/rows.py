@@ -62,6 +62,7 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
     rows: list[LogicalRow] = []
     pending: list[Cell] = []
     cur: Optional[LogicalRow] = None
+    tail_of: Optional[LogicalRow] = None  # the row whose figures were the last thing read
 
     def close():
         nonlocal cur
@@ -76,6 +77,7 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
         if "prose" in kinds and not (kinds & {"value"}):
             close()
             pending = []
+            tail_of = None
             continue
         cells = [c for c in line.cells if c.kind in ("label", "value", "blank")]
         if line.multi:
@@ -86,11 +88,12 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
             if labels and has_values:
                 close()
                 rows.append(LogicalRow(labels, pending[-3:], values, True))
+                tail_of = rows[-1]
                 pending = []
             elif labels:
                 close()
-                if rows and not pending and len(rows[-1].suffix) < 3:
-                    rows[-1].suffix.extend(labels)  # maybe the tail of the row just read
+                if tail_of is not None and tail_of is rows[-1] and len(tail_of.suffix) < 3:
+                    tail_of.suffix.extend(labels)  # maybe the tail of the row just read
                 if any(_is_strong(c.text, strong) for c in labels):
                     pending = []
                 pending.extend(labels)
@@ -110,11 +113,11 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
         if c is None:
             continue
         if c.kind == "label":
-            just_closed = cur is not None and any(v.kind == "value" for v in cur.values)
-            if just_closed:
+            if cur is not None and any(v.kind == "value" for v in cur.values):
                 close()
-            if rows and (just_closed or (not pending and rows[-1].suffix)) and len(rows[-1].suffix) < 3:
-                rows[-1].suffix.append(c)  # maybe the tail of the row just read
+                tail_of = rows[-1]
+            if tail_of is not None and rows and tail_of is rows[-1] and len(tail_of.suffix) < 3:
+                tail_of.suffix.append(c)  # maybe the tail of the row just read
             if _is_strong(c.text, strong):
                 pending = []
             pending.append(c)
@@ -200,6 +203,8 @@ def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
         label = _match_key(r.label) if r.labels else ""
         full = _match_key(r.full_label) if r.prefix else ""
         tail = _match_key(r.label_with_suffix) if r.suffix and r.labels else ""
+        if tail and any(key_similarity(label, pats[j]) >= MATCH_THRESHOLD for j in range(n)):
+            tail = ""  # the label names a row by itself: what follows it is the next row's
         for j in range(n):
             s = key_similarity(label, pats[j]) if label else 0.0
             if s < MATCH_THRESHOLD and full:
