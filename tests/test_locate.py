@@ -128,3 +128,50 @@ def test_prose_naming_table_words_does_not_change_the_template():
 ])
 def test_title_forms(title, agency, year):
     assert read_title(normalise_text(title + "\n正文。"))[:2] == (agency, year)
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_tables_flattened_by_a_crawler(stem):
+    """Every separator gone (the text a crawler keeps of a page): figures that
+    run together are split only by the report's own sums, never guessed."""
+    golden = _golden(stem)
+    lines = _text(stem).split("\n")
+    flat = lines[0] + "\n" + re.sub(r"[\t|\s]+", "", "".join(lines[1:]))
+    result = extract_text(flat, golden["source"])
+    assert result.template == golden["template"]
+    truth, got = flatten(golden["tables"]), flatten(result.tables)
+    misread = {k: (v, got[k]) for k, v in truth.items() if got.get(k) is not None and not _same(v, got[k])}
+    assert misread == {}
+    read = sum(1 for k, v in truth.items() if _same(v, got.get(k)))
+    assert read / len(truth) >= 0.6
+    assert result.status != "verified"
+
+
+def test_year_figure_beside_a_running_total():
+    from extractor.parse.legacy import year_figure
+    from extractor.parse.tokens import Cell
+
+    def cell(t):
+        return Cell("value", t, t, 0, 0, len(t), "number")
+
+    assert year_figure(cell("728"))[0].text == "7"  # 72 | 8 would make the year's above the total
+    assert year_figure(cell("018"))[0].text == "0"
+    value, candidates = year_figure(cell("4251516"))
+    assert value is None and candidates == [4, 42, 425]
+
+
+def test_digit_splits_keep_to_the_rules():
+    from extractor.parse.tables import digit_splits
+    from extractor.parse.tokens import Cell
+
+    def cell(t):
+        return Cell("value", t, t, 0, 0, len(t), "number")
+
+    def values(splits):
+        return sorted(tuple(c.text for c in s) for s in splits)
+
+    assert values(digit_splits([cell("007")], ("made", "published", "total_public"))) == [("0", "0", "7")]
+    assert values(digit_splits([cell("35-15")], ("previous_items", "change"))) == [("35", "-15")]
+    # a decimal only in a decimal column, no piece with a leading zero
+    assert values(digit_splits([cell("113.6")], ("projects", "amount"))) == [("1", "13.6"), ("11", "3.6")]
+    assert digit_splits([cell("12")], ("a", "b", "c")) == []
