@@ -131,6 +131,10 @@ def _status(r: Result, checks: list[CheckResult], expected: list[str]) -> tuple[
         return Status.needs_review, f"table(s) not found: {', '.join(missing_tables)}"
     if doubtful:
         return Status.needs_review, f"{len(doubtful)} cell(s) missing, unreadable or ambiguous: {', '.join(doubtful[:5])}"
+    lone = lone_blanks(r, checks, expected)
+    if lone:
+        return Status.needs_review, ("blank cell(s) no check covers, which a dropped cell would look like: "
+                                     + ", ".join(lone[:5]))
     if failing and repaired:
         return Status.needs_review, f"checks fail after repairing {', '.join(repaired[:5])}: {', '.join(c.rule for c in failing[:5])}"
     if failing:
@@ -140,6 +144,26 @@ def _status(r: Result, checks: list[CheckResult], expected: list[str]) -> tuple[
     if repaired:
         return Status.repaired, "repaired or inferred cells: " + ", ".join(repaired[:8])
     return Status.verified, None
+
+
+def lone_blanks(r: Result, checks: list[CheckResult], expected: list[str]) -> list[str]:
+    """Printed blanks that no check covers, unless blanks are the report's own convention.
+
+    A blank no sum covers cannot be told from a cell the text lost, so it keeps
+    a result from ``verified``. Blanks are the report's convention when one
+    table prints at least three of them over at least two rows (a report that
+    leaves zeros blank); then they are taken as printed.
+    """
+    covered = {k for c in checks if not c.warning for k in c.cells}
+    blanks = [k for k in expected if (c := r.cells.get(k)) is not None and c.value is None
+              and set(c.flags) & BLANK_FLAGS]
+    by_table: dict[str, set[str]] = {}
+    for k in blanks:
+        t, row, _ = k.split(".", 2)
+        by_table.setdefault(t, set()).add(row)
+    convention = {t for t, rows in by_table.items()
+                  if len(rows) >= 2 and sum(1 for k in blanks if k.startswith(t + ".")) >= 3}
+    return [k for k in blanks if k not in covered and k.split(".")[0] not in convention]
 
 
 def unverified_sections(r: Result, checks: list[CheckResult], expected: Optional[list[str]] = None) -> list[str]:
