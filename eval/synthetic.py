@@ -200,6 +200,11 @@ def _legacy_prose(vr: random.Random, ind: dict, truth: Truth) -> list[str]:
     paras.append(f"全年因政府信息公开申请行政复议{v('review_total')}件，提起行政诉讼{v('litigation_total')}件。")
     if vr.random() < 0.5:
         paras.append(f"本年度依申请公开信息收取费用{v('fees_collected')}万元。" if ind["fees_collected"] else f"本年度依申请公开信息收取费用{v('fees_collected')}元。")
+    # the report's other sections state these too (synth_prose.legacy_paragraphs): 其中网络申请N件, 未收取费用
+    if ind.get("applications_received") is not None and ind.get("received_online") is not None:
+        said["received_online"] = ind["received_online"]
+    if not ind.get("fees_collected") and "fees_collected" not in said:
+        said["fees_collected"] = 0
     for k in list(truth.tables["legacy"]["indicators"]):
         truth.tables["legacy"]["indicators"][k] = said[k] if k in said else None
     return paras

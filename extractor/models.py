@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = "1"
 
 Number = Union[int, float]  # a cell value; the one definition (normalise, checks, llm import it)
-Method = Literal["parser", "llm", "inferred"]
+Method = Literal["parser", "llm", "inferred", "narrative"]
 
 
 def to_decimal(v: Number) -> Decimal:

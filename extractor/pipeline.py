@@ -23,7 +23,7 @@ from .parse.tokens import tokenize
 from .parse.unflatten import unflatten
 from .repair import assess, cell_table
 from .sections import Section, detect_template, split_sections, template_of_year
-from .title import fallback_year, read_title
+from .title import fallback_year, names_itself_a_report, read_title
 
 
 def _doc_id(source: str) -> str:
@@ -79,7 +79,7 @@ def extract_document(doc: Document, config: Optional[Config] = None,
     nt = unflatten(nt)  # tables flattened into running text, cut back into rows
     tokens = tokenize(nt)
     template = detect_template(nt, year, tokens)
-    inferred = template is None and title_line is not None and year is not None
+    inferred = template is None and year is not None and (title_line is not None or names_itself_a_report(nt))
     if inferred:  # an annual report by its title whose tables were not found: never not_a_report
         template = template_of_year(year)
     base = dict(id=_doc_id(doc.source), source=Path(doc.source).name, agency=agency, year=year, ingest=doc.info,

@@ -131,6 +131,9 @@ def _status(r: Result, checks: list[CheckResult], expected: list[str]) -> tuple[
         return Status.needs_review, f"table(s) not found: {', '.join(missing_tables)}"
     if doubtful:
         return Status.needs_review, f"{len(doubtful)} cell(s) missing, unreadable or ambiguous: {', '.join(doubtful[:5])}"
+    told = [k for k, c in r.cells.items() if c.method == "narrative"]
+    if told:
+        return Status.needs_review, f"{len(told)} figure(s) read from the prose, no statistics table: {', '.join(told[:5])}"
     lone = lone_blanks(r, checks, expected)
     if lone:
         return Status.needs_review, ("blank cell(s) no check covers, which a dropped cell would look like: "

@@ -31,6 +31,15 @@ _OTHER_FIELD_RE = re.compile(r"^(?!标题|题名|名称|文件名称|主题|文�
 _FIELD_RE = re.compile(r"^(?:发布机构|发文机关|发布单位|来源|信息来源|发布机关|公开主体)\s*[:：]\s*(\S{2,40})")
 _AGENCY_SUFFIX_RE = re.compile(
     r"(?:人民政府|政府|办公厅|办公室|委员会|管委会|管理委员会|局|厅|委|院|署|中心|所|站|处|街道办事处|街道|镇|乡|公司|会|部|队|馆)$")
+_SIGNED_RE = re.compile(r"[。；;!！]([^。；;!！\d]{2,30}?)(?:(?:19|20)\d{2})年\d{1,2}月\d{1,2}日$")
+_QUOTED_TITLE_RE = re.compile(r"《([^《》]{4,60}?(?:年度报告|工作报告|年报))》")
+_COMPILED_BY_RE = re.compile(r"由([^，。,；;由]{2,30}?)(?:负责)?(?:编制|汇总|编写|发布)")
+# the opening sentence's subject: 2019年以来，河北省科学技术厅深入贯彻…
+_OPENING_SUBJECT_RE = re.compile(r"(?:19|20)\d{2}年(?:以来|度)?[，,]((?:[\u4e00-\u9fff]{2,6}(?:省|市|自治区|县|区))[\u4e00-\u9fff]{2,20}?)"
+                                 r"(?:坚持|深入|认真|全面|紧紧|围绕|按照|高度|严格|始终|进一步)")
+_NAMED_TITLE_RE = re.compile(r"([\u4e00-\u9fff]{2,30}(?:19|20)\d{2}年度?政府信息公开工作(?:年度)?报告)")
+_CHAPTER_WORDS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议、行政诉讼情况",
+                  "存在的主要问题及改进情况", "其他需要报告的事项")
 _DATE_RE = re.compile(r"^(?:(?:19|20)\d{2}|二[〇零○O][〇零○O一二三四五六七八九]{2})\s*年\s*\S{1,3}\s*月\s*\S{1,3}\s*日$")
 
 
@@ -86,9 +95,11 @@ def _title_candidates(nt: NormalisedText, limit: int = 15) -> list[tuple[int, st
     """The title, joined when it is split over up to three short lines."""
     lines: list[tuple[int, str]] = []
     for i, line in enumerate(nt.lines[:120]):
-        s = _compact(line)
-        if s:
-            lines.append((i, s))
+        # a crawled page may run title and body together, parted by wide spaces
+        for part in re.split(r"[\u3000 ]{2,}|\u3000", line):
+            s = _compact(part)
+            if s:
+                lines.append((i, s))
         if len(lines) >= limit:
             break
     out = []
@@ -116,13 +127,38 @@ def _field_agency(nt: NormalisedText) -> Optional[str]:
 
 
 def _signature_agency(nt: NormalisedText) -> Optional[str]:
-    """The body signing the report: a name line just above the closing date."""
+    """The body signing the report: a name line just above the closing date,
+    or the name run into the date at the end of the text (…事项无。某厅2022年1月20日)."""
     tail = [(_compact(x)) for x in nt.lines[-15:]]
     tail = [x for x in tail if x]
     for k in range(len(tail) - 1, 0, -1):
         if _DATE_RE.match(tail[k]) and 2 <= len(tail[k - 1]) <= 30 and _AGENCY_SUFFIX_RE.search(tail[k - 1]):
             return tail[k - 1]
+    if tail:
+        m = _SIGNED_RE.search(tail[-1])
+        if m and _AGENCY_SUFFIX_RE.search(m.group(1)):
+            return m.group(1)
     return None
+
+
+def _prose_agency(nt: NormalisedText) -> tuple[Optional[str], Optional[int]]:
+    """A report printed without its title names itself in its opening prose:
+    现发布《某厅2018年度政府信息公开工作报告》, or 由某厅编制."""
+    head = _compact("".join(nt.lines[:40]))[:1500]
+    for m in _QUOTED_TITLE_RE.finditer(head):
+        agency, year = parse_title(m.group(1))
+        if agency:
+            return agency, year
+    tail = _compact("".join(nt.lines[-10:]))[-300:]
+    for m in _NAMED_TITLE_RE.finditer(tail):  # 附件：某厅2022年政府信息公开工作年度报告
+        agency, year = parse_title(m.group(1))
+        if agency:
+            return agency, year
+    for pattern in (_COMPILED_BY_RE, _OPENING_SUBJECT_RE):
+        m = pattern.search(head)
+        if m and _AGENCY_SUFFIX_RE.search(m.group(1)):
+            return m.group(1), None
+    return None, None
 
 
 def read_title(nt: NormalisedText) -> tuple[Optional[str], Optional[int], Optional[int]]:
@@ -133,9 +169,24 @@ def read_title(nt: NormalisedText) -> tuple[Optional[str], Optional[int], Option
         for i, agency, year in parsed:
             if pick(agency, year):
                 if not agency:
-                    agency = _field_agency(nt) or _signature_agency(nt)
+                    agency = _field_agency(nt) or _signature_agency(nt) or _prose_agency(nt)[0]
                 return agency, year, i
-    return _field_agency(nt) or _signature_agency(nt), None, None
+    agency, year = _prose_agency(nt)
+    return agency or _field_agency(nt) or _signature_agency(nt), year, None
+
+
+def names_itself_a_report(nt: NormalisedText) -> bool:
+    """Whether the opening prose calls the document an annual report (本年度报告,
+    发布…政府信息公开工作报告): a report printed without its title."""
+    head = _compact("".join(nt.lines[:40]))[:800]
+    own = re.sub(r"《[^《》]*》", "", head)  # a cited notice (…年度报告有关事项的通知) is not this document
+    if "政府信息公开" in head and re.search(r"本年度报告|本报告|报告如下|发布《[^《》]*报告》", own):
+        return True
+    if re.search(r"发布《[^《》]*政府信息公开[^《》]*报告》", head):
+        return True
+    # or it runs through the report's own chapters (总体情况, 主动公开…, 收到和处理…申请, 复议诉讼, 问题)
+    text = _compact("".join(nt.lines))
+    return sum(w in text for w in _CHAPTER_WORDS) >= 3
 
 
 def fallback_year(nt: NormalisedText) -> Optional[int]:

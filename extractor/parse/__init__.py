@@ -25,6 +25,7 @@ from ..template import (
 from .legacy import parse_legacy, settle_by_prose
 from .locate import locate_tables
 from .narrative import narrative_figures
+from .prose import legacy_from_prose
 from .tables import parse_flat_table, parse_rows_table, sum_check
 from .tokens import Line, tokenize
 
@@ -119,6 +120,9 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
         if not tp.cells and start:
             tp, extra = parse_legacy(nt, tokens)
         settle_by_prose(nt, start, tp.cells)
+        if not tp.cells:  # no statistics table: the figures its prose states, if any
+            tp.cells.update(legacy_from_prose(nt))
+            tp.found_rows = [k.split(".")[-1] for k in tp.cells]
         doc.cells.update(tp.cells)
         doc.extra = extra
         doc.regions["legacy"] = (start, len(nt.lines))

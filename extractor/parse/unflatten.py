@@ -34,6 +34,8 @@ _LEGACY_PATTERNS = {(label_key(lab), f"row:legacy.{k}") for k, lab in LEGACY_IND
     (w, f"head:{w}") for w in ("指标名称", "计量单位", "历年累计", "统计指标")}
 _TABLE_PATTERNS = {(p, ident) for t in TABLES for p, ident in _PATTERNS[t]} | _LEGACY_PATTERNS
 _ALL_PATTERNS = tuple(sorted({(p, ident) for p, ident in _TABLE_PATTERNS if len(p) >= 3}, key=lambda x: -len(x[0])))
+# Header words that open a table (not 行政复议, which prose and table 四 share)
+_OPENING_HEADS = {f"head:{w}" for w in ("指标名称", "计量单位", "统计指标", "历年累计", "信息内容", "申请人情况", "第二十条")}
 WINDOW = 400  # characters in which a table's words must be dense
 MIN_DENSE = 4  # distinct labels and header words in one window
 
@@ -51,7 +53,7 @@ def _table_stretch(line: str) -> Optional[tuple[int, int]]:
         return len(ids) >= MIN_DENSE
 
     # a header word (指标名称, 申请人情况, 第二十条) opens the stretch when one stands in it
-    first = next((k for k in range(len(occ)) if ":head:" in f":{occ[k][1]}" and dense(k, 1)), None)
+    first = next((k for k in range(len(occ)) if occ[k][1] in _OPENING_HEADS and dense(k, 1)), None)
     if first is None:
         first = next((k for k in range(len(occ)) if dense(k, 1)), None)
     last = next((k for k in range(len(occ) - 1, -1, -1) if dense(k, -1)), None)
