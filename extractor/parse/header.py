@@ -11,6 +11,7 @@ canonical order stands.
 
 from __future__ import annotations
 
+import re
 from typing import Optional, Sequence
 
 from ..normalise import label_key
@@ -55,6 +56,10 @@ def printed_order(lines: Sequence[Line], stop: int, text: Sequence[str] = ()) ->
     if _GROUP in first:
         k = first.index(_GROUP)
         order = first[:k] + sub + first[k + 1:]
+    elif sub and first and any(c in sub for c in ("commercial", "research")) and len(first) < 3:
+        # the group label was not read: its sub-columns stand where it would, after 自然人
+        k = first.index("natural_person") + 1 if "natural_person" in first else 0
+        order = first[:k] + sub + first[k:]
     else:  # one header row
         order = [col for col, _, _ in entries]
     canonical = set(APPLICANT_COLUMN_LABELS)
@@ -86,6 +91,7 @@ def _canonical_so_far(order: list[str]) -> bool:
 
 def _label(key: str) -> str:
     """A header word wrapped in a narrow column (科研机 / 构): the one label it begins."""
+    key = re.sub(r"(?:件|个|项|条|次|万元|元)$", "", key) if len(key) > 2 else key  # 自然人（件）
     if key in _TOP or key in _SUB or len(key) < 2:
         return key
     hits = [k for k in (*_TOP, *_SUB) if k.startswith(key)]

@@ -70,8 +70,10 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
             rows.append(cur)  # a run of blank cells alone (empty label columns) is no row
         cur = None
 
+    sealed = False  # an empty line after one-cell-per-line figures: the row is over
     for line in lines:
         if line.is_blank:
+            sealed = cur is not None and bool(cur.values)
             continue
         kinds = {c.kind for c in line.cells}
         if "prose" in kinds and not (kinds & {"value"}):
@@ -122,6 +124,9 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
                 pending = []
             pending.append(c)
         else:  # value or blank, one per line
+            if sealed and c.kind == "blank" and not pending:
+                continue  # an empty label column of the next row, not a cell of this one
+            sealed = False
             if cur is None or (pending and cur.values):
                 close()
                 cur = LogicalRow(pending, [], [], False)

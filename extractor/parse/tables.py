@@ -327,6 +327,8 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         placed = _merged_first(mt.row.values, t.columns, chk)
         if placed is None:
             placed = by_column_position(mt, matches, lines)
+        if placed is None:
+            placed = by_field_position(mt, matches, nt.lines, chk)
         if placed is not None:
             assigned, flags, alts = placed, [], []
         else:
@@ -451,6 +453,54 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
         out[j] = v
         last = j
     return [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
+
+
+def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) -> Optional[list[Optional[Cell]]]:
+    """Tab or pipe rows whose empty cells are printed as empty fields: a row
+    with a blank first or last cell (or an empty label column before its
+    figures) places each figure by its field number, counted from where the
+    table's complete rows start their figures. Not when the row's own total
+    rules the placing out."""
+    cols = mt.template_row.columns
+    k = len(cols)
+    vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
+    nonblank = [v for v in vals if v.kind == "value"]
+    if not mt.row.multi or not nonblank or len(nonblank) == k or len({v.line for v in vals}) != 1:
+        return None
+    line_no = nonblank[0].line
+    sep = _separator(text[line_no])
+    if sep is None:
+        return None
+    width = text[line_no].count(sep)
+    starts: dict[int, int] = {}
+    for other in matches:  # complete rows printed in the same grid (as many fields)
+        ov = [v for v in other.row.values if v.kind == "value"]
+        if other is mt or other.template_row.columns != cols or len(ov) != k or len({v.line for v in ov}) != 1:
+            continue
+        raw = text[ov[0].line]
+        if _separator(raw) != sep or raw.count(sep) != width:
+            continue
+        fields = [raw[: v.start].count(sep) for v in ov]
+        if fields == list(range(fields[0], fields[0] + k)):
+            starts[fields[0]] = starts.get(fields[0], 0) + 1
+    if len(starts) != 1:
+        return None
+    first = next(iter(starts))
+    raw = text[line_no]
+    out: list[Optional[Cell]] = [None] * k
+    for v in nonblank:
+        i = raw[: v.start].count(sep) - first
+        if not 0 <= i < k or out[i] is not None:
+            return None
+        out[i] = v
+    placed = [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
+    if check is not None and check([_numeric(x, c) for x, c in zip(placed, cols)]) is False:
+        return None
+    return placed
+
+
+def _separator(line: str) -> Optional[str]:
+    return "\t" if "\t" in line else ("|" if "|" in line else None)
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:
