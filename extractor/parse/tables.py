@@ -99,6 +99,12 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
             split = _split_zeros(nonblank, k)
         if split is not None:
             return split, [], []
+    if len(vals) < k and any(v.kind == "blank" for v in vals) and nonblank:
+        # merged figures beside printed blanks (10 | 00 |  | 0 | 1): blanks keep their places
+        runs = [c for c in digit_splits(vals, columns)
+                if check is None or check([_numeric(x, col) for x, col in zip(c, columns)]) is not False]
+        if len(runs) == 1:
+            return runs[0], [], []
     if len(vals) < k and (check is not None or k - len(nonblank) >= 2):
         runs = digit_splits(nonblank, columns)
         if runs and check is not None:
@@ -185,10 +191,10 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
 
     vals = [g for v in vals for g in _groups(v)]
     texts = [v.text.strip() for v in vals]
-    if not texts or not all(_RUN_RE.fullmatch(t) for t in texts):
+    if not texts or not all(_RUN_RE.fullmatch(t) or (v.kind == "blank" and not t) for v, t in zip(vals, texts)):
         return []
     k = len(columns)
-    digits = sum(len(re.sub(r"[^0-9]", "", t)) for t in texts)
+    digits = sum(len(re.sub(r"[^0-9]", "", t)) or 1 for t in texts)  # a blank takes one place
     if digits < k or comb(max(digits - 1, 1), k - 1) > MAX_SPLITS:
         return []
     out: list[list[Cell]] = []
@@ -213,6 +219,9 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
             return
         t = texts[ci]
         if col >= k:
+            return
+        if not t:  # a printed blank keeps its place
+            walk(ci + 1, 0, col + 1, acc + [vals[ci]])
             return
         for end in range(pos + 1, len(t) + 1):
             piece = t[pos:end]
