@@ -16,6 +16,7 @@ rows, and clipped so that regions never overlap.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Sequence
@@ -35,6 +36,8 @@ _EXTRA_HEADERS = {
 # Column labels too common to say which table a line belongs to.
 _GENERIC = {"其他", "总计", "合计", "小计"}
 
+# a numbered chapter heading (五、存在的主要问题…, 第五部分, （五）, 5.)
+_CHAPTER_RE = re.compile(r"^(?:第?[一二三四五六七八九十]{1,3}(?:部分|章|[、.．])|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.、．](?!\d))")
 MAX_GAP = 45  # non-blank lines between two hits of one run
 MAX_PROSE_GAP = 3  # prose lines between two hits that end a run
 MAX_HEADER_LINES = 12  # label lines above the first hit taken as the table's header
@@ -157,11 +160,23 @@ def _grow_down(lines: Sequence[Line], last: int, ceiling: int, others: Sequence[
         if key and any(hits_of(key, o) for o in others):
             break
         if _is_label_only(line) and len(line.cells) == 1 and len(key) > MAX_TAIL_LABEL:
-            break  # a heading or a caption, not a header row or a label's tail
+            if _CHAPTER_RE.match(line.cells[0].text.strip(" #*")) or not _figures_follow(lines, k + 1, ceiling):
+                break  # a heading or a caption, not a header row or a label's tail
+            continue  # a running header (the report's title) inside the table: its figures go on
         taken += 1
         if not _is_label_only(line):
             end = k + 1
     return end
+
+
+def _figures_follow(lines: Sequence[Line], start: int, ceiling: int) -> bool:
+    """Whether the next printed line is a row of figures alone."""
+    for k in range(start, min(ceiling, start + 4)):
+        line = lines[k]
+        if line.is_blank:
+            continue
+        return len(line.values) >= 2 and not line.labels and not _has_prose(line)
+    return False
 
 
 def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES) -> dict[str, tuple[int, int]]:
