@@ -170,12 +170,17 @@ def _grow_down(lines: Sequence[Line], last: int, ceiling: int, others: Sequence[
 
 
 def _figures_follow(lines: Sequence[Line], start: int, ceiling: int) -> bool:
-    """Whether the next printed line is a row of figures alone."""
-    for k in range(start, min(ceiling, start + 4)):
+    """Whether figures alone come next: a row of them, or one per line."""
+    seen = 0
+    for k in range(start, min(ceiling, start + 8)):
         line = lines[k]
         if line.is_blank:
             continue
-        return len(line.values) >= 2 and not line.labels and not _has_prose(line)
+        if line.labels or _has_prose(line) or not line.values:
+            return False
+        seen += len(line.values)
+        if seen >= 2:
+            return True
     return False
 
 
