@@ -67,7 +67,7 @@ def table_regions(nt: NormalisedText, sections: Sequence[Section],
     survived is looked for by the chapter headings, as a last resort.
     """
     lines = tokenize(nt) if lines is None else lines
-    found = locate_tables(lines)
+    found = locate_tables(lines, text=nt.lines)
     missing = [t for t in _ORDER if t not in found]
     if missing:
         for name, (a, b) in regions_by_headings(nt, sections).items():

@@ -103,7 +103,41 @@ class Run:
         return (len(self.ids), len(self.lines), self.lines[-1])
 
 
-def _runs(lines: Sequence[Line], name: str) -> list[Run]:
+def wrapped_keys(lines: Sequence[Line], text: Sequence[str] = ()) -> dict[int, list[str]]:
+    """Header words wrapped in narrow columns (行政复 / 议, 结果 / 维持), joined
+    back: up to three label-only lines in a row, one cell each read in order,
+    or tab/pipe rows joined field by field. Line index → the joined texts."""
+    out: dict[int, list[str]] = {}
+    window: list[Line] = []
+    for line in lines:
+        if line.is_blank:
+            continue
+        if not _is_label_only(line):
+            window = []
+            continue
+        window = (window + [line])[-3:]
+        joined = []
+        for n in (2, 3):
+            part = window[-n:]
+            if len(part) < n:
+                continue
+            if all(len(x.cells) == 1 for x in part):
+                joined.append(label_key("".join(x.cells[0].text for x in part)))
+            elif text and all(x.multi for x in part):
+                joined.append(label_key(_join_fields([text[x.index] for x in part])))
+        if joined:
+            out[line.index] = joined
+    return out
+
+
+def _join_fields(rows: Sequence[str]) -> str:
+    sep = "\t" if "\t" in rows[0] else "|"
+    fields = [r.split(sep) for r in rows]
+    width = max(len(f) for f in fields)
+    return sep.join("".join(f[i] if i < len(f) else "" for f in fields) for i in range(width))
+
+
+def _runs(lines: Sequence[Line], name: str, wrapped: Optional[dict[int, list[str]]] = None) -> list[Run]:
     runs: list[Run] = []
     cur: Optional[Run] = None
     gap = prose = 0
@@ -111,6 +145,8 @@ def _runs(lines: Sequence[Line], name: str) -> list[Run]:
         if line.is_blank:
             continue
         ids = hits_of(line_key(line), name)
+        for key in (wrapped or {}).get(line.index, ()):
+            ids = ids | hits_of(key, name)
         if not ids:
             gap += 1
             prose += any(c.kind == "prose" for c in line.cells)
@@ -184,14 +220,17 @@ def _figures_follow(lines: Sequence[Line], start: int, ceiling: int) -> bool:
     return False
 
 
-def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES) -> dict[str, tuple[int, int]]:
+def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES,
+                  text: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
     """0-based line ranges ``[start, end)`` of each table found by its content.
 
-    ``lines`` are the whole document's tokenised lines (index = line number).
+    ``lines`` are the whole document's tokenised lines (index = line number),
+    ``text`` its normalised lines (to join wrapped header rows field by field).
     """
     best: dict[str, Run] = {}
+    wrapped = wrapped_keys(lines, text)
     for name in names:
-        runs = _runs(lines, name)
+        runs = _runs(lines, name, wrapped)
         if runs:
             best[name] = max(runs, key=lambda r: r.score)
     order = sorted(best.values(), key=lambda r: r.lines[0])
