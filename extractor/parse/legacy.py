@@ -30,7 +30,7 @@ def _strip_numbering(key: str) -> str:
     return re.sub(r"^(?:[一二三四五六七八九十]+|\d+)", "", key)
 
 
-def match_indicator(label: str, block: Optional[str]) -> Optional[str]:
+def match_indicator(label: str, block: Optional[str], prefix_ok: bool = True) -> Optional[str]:
     key = _UNIT_TAIL_RE.sub("", _strip_numbering(label_key(label)))
     if not key or sum(w in key for w in LEGACY_CHANNEL_WORDS) >= 2:
         return None  # empty, or a row of two channels (信函、传真申请数)
@@ -41,7 +41,7 @@ def match_indicator(label: str, block: Optional[str]) -> Optional[str]:
             if len(key) - len(pat) > 6 and not key.endswith(pat):
                 continue
             best, best_len = k, len(pat)
-    if best is None and len(key) >= 5:
+    if best is None and len(key) >= 5 and prefix_ok:
         # a label cut short by wrapping: the start of exactly one indicator
         starts = {k for k, pat in _PATTERNS if pat.startswith(key)}
         if len(starts) == 1:
@@ -167,7 +167,7 @@ def year_figure(c: Cell) -> tuple[Optional[Cell], list[int]]:
 def _complete(cells: list[Cell], block: Optional[str]) -> bool:
     """Whether the accumulated label already names an indicator (or is a note)."""
     label = "".join(c.text for c in cells)
-    if match_indicator(label, block):
+    if match_indicator(label, block, prefix_ok=False):  # a label cut short by wrapping goes on
         return True
     # a heading such as 一、主动公开情况 or a note in brackets: drop it
     key = label_key(label)
