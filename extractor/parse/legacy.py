@@ -100,7 +100,10 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
             pending.append(c)
         elif pending:
             alone = k + 1 >= len(cells) or cells[k + 1].kind == "label"
-            if two_columns and alone:  # the year's and the running total's digits run together
+            groups = c.text.split()
+            if two_columns and alone and len(groups) == 2:  # 2543 78967: the year's figure, then the total
+                emit(pending, _first_group(c))
+            elif two_columns and alone:  # the year's and the running total's digits run together
                 value, alternatives = year_figure(c)
                 emit(pending, value, alternatives, source=c)
             else:
@@ -141,6 +144,13 @@ def _has_total_column(cells: Sequence[Cell]) -> bool:
         if c.kind == "label" and "累计" in label_key(c.text):
             return True
     return False
+
+
+def _first_group(c: Cell) -> Cell:
+    text = c.text.strip()
+    first = text.split()[0]
+    off = c.text.index(text)
+    return Cell("value", first, c.raw.strip()[: len(first)], c.line, c.start + off, c.start + off + len(first), "number")
 
 
 def year_figure(c: Cell) -> tuple[Optional[Cell], list[int]]:

@@ -29,7 +29,7 @@ _NUMBERING_AFTER_RE = re.compile(r"\d[.、．](?=[\u4e00-\u9fff（(])")
 
 
 # The pre-2019 statistics table's indicators and header words, beside tables 二/三/四's.
-_LEGACY_PATTERNS = {(label_key(lab), f"row:legacy.{k}") for k, lab in LEGACY_INDICATORS} | {
+_LEGACY_PATTERNS = {(label_key(re.sub(r"[(（]万元[)）]", "", lab)), f"row:legacy.{k}") for k, lab in LEGACY_INDICATORS} | {
     (label_key(a), f"row:legacy.{k}") for k, aliases in LEGACY_ALIASES.items() for a in aliases} | {
     (w, f"head:{w}") for w in ("指标名称", "计量单位", "历年累计", "统计指标")}
 _TABLE_PATTERNS = {(p, ident) for t in TABLES for p, ident in _PATTERNS[t]} | _LEGACY_PATTERNS
@@ -137,8 +137,8 @@ def _pieces(line: str) -> list[tuple[int, int]]:
         if a > pos:
             cuts = [pos, *_row_starts(line, pos, a), a]
             out.extend(zip(cuts, cuts[1:]))
-        # figures separated by spaces are separate cells whose separators were lost
-        out.extend((a + g.start(), a + g.end()) for g in re.finditer(r"\S+", line[a:b]))
+        if b > a:
+            out.append((a, b))  # figures parted by spaces stay one piece: cells, or one figure split (5 18)
         pos = b
     if pos < hi:
         cuts = [pos, *_row_starts(line, pos, hi), hi]
