@@ -140,23 +140,26 @@ def _join_fields(rows: Sequence[str]) -> str:
 def _runs(lines: Sequence[Line], name: str, wrapped: Optional[dict[int, list[str]]] = None) -> list[Run]:
     runs: list[Run] = []
     cur: Optional[Run] = None
-    gap = prose = 0
+    gap = prose = foreign = 0
+    others = [t for t in TABLES if t != name]
     for line in lines:
         if line.is_blank:
             continue
-        ids = hits_of(line_key(line), name)
-        for key in (wrapped or {}).get(line.index, ()):
-            ids = ids | hits_of(key, name)
+        key = line_key(line)
+        ids = hits_of(key, name)
+        for wkey in (wrapped or {}).get(line.index, ()):
+            ids = ids | hits_of(wkey, name)
         if not ids:
             gap += 1
             prose += any(c.kind == "prose" for c in line.cells)
+            foreign += bool(key) and any(hits_of(key, o) for o in others)
             continue
-        if cur is None or gap > MAX_GAP or prose >= MAX_PROSE_GAP:
-            cur = Run(name, [], set())
+        if cur is None or gap > MAX_GAP or prose >= MAX_PROSE_GAP or foreign >= 2:
+            cur = Run(name, [], set())  # another table's rows in between: a new run
             runs.append(cur)
         cur.lines.append(line.index)
         cur.ids |= ids
-        gap = prose = 0
+        gap = prose = foreign = 0
     return runs
 
 
