@@ -97,37 +97,30 @@ NUMERALS = "一二三四五六七八九十"
 HEADING_STYLES = ("plain", "markdown", "bold", "spaced", "arabic", "chapter")
 
 
+# Heading forms by style: {c} Chinese numeral, {n} arabic number, {t} title, {h} markdown hashes.
+_HEADING_FORMS = {
+    "markdown": "{h} {c}、{t}",
+    "bold": "**{c}、{t}**",
+    "arabic": "{n}．{t}",
+    "chapter": "第{c}部分 {t}",
+    # variations (synth_variations.CHAPTER_STYLES)
+    "paren": "（{c}）{t}",
+    "part": "第{c}部分\u3000{t}",
+    "zhang": "第{c}章 {t}",
+    "dot": "{n}.{t}",
+    "dunhao": "{n}、{t}",
+    "markdown_plain": "{h} {t}",
+    "bold_plain": "**{t}**",
+    "none": "{t}",
+}
+
+
 def heading(style: str, index: int, title: str, level: int = 2) -> str:
     """Section heading ``index`` (0-based) in one of the styles seen in reports."""
-    cn = f"{NUMERALS[index]}、{title}"
-    if style == "markdown":
-        return "#" * level + " " + cn
-    if style == "bold":
-        return f"**{cn}**"
     if style == "spaced":
-        return spaced(cn)
-    if style == "arabic":
-        return f"{index + 1}．{title}"
-    if style == "chapter":
-        return f"第{NUMERALS[index]}部分 {title}"
-    # variations (synth_variations.CHAPTER_STYLES)
-    if style == "paren":
-        return f"（{NUMERALS[index]}）{title}"
-    if style == "part":
-        return f"第{NUMERALS[index]}部分　{title}"
-    if style == "zhang":
-        return f"第{NUMERALS[index]}章 {title}"
-    if style == "dot":
-        return f"{index + 1}.{title}"
-    if style == "dunhao":
-        return f"{index + 1}、{title}"
-    if style == "markdown_plain":
-        return "#" * level + " " + title
-    if style == "bold_plain":
-        return f"**{title}**"
-    if style == "none":
-        return title
-    return cn
+        return spaced(f"{NUMERALS[index]}、{title}")
+    form = _HEADING_FORMS.get(style, "{c}、{t}")
+    return form.format(c=NUMERALS[index], n=index + 1, t=title, h="#" * level)
 
 
 SUBHEADINGS = (
