@@ -18,7 +18,6 @@ from typing import Optional
 
 from .synth_grid import Covered, GCell, Grid, expand
 
-TEXT_LAYOUTS = ("pipe", "tab", "cell_per_line", "spaced")
 PAGE_STYLES = ("-{n}-", "- {n} -", "—{n}—", "— {n} —")
 
 

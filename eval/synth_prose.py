@@ -246,10 +246,6 @@ def legacy_paragraphs(rng: random.Random, ind: dict, short: str, year: int) -> d
     }
 
 
-def closing(rng: random.Random, agency: str, year: int) -> list[str]:
-    return ["", " " * rng.randint(0, 30) + agency, " " * rng.randint(0, 30) + f"{year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"]
-
-
 # --- variations (synth_variations) ------------------------------------------------
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Union
 
 TEXT = ("pipe", "tab", "cell_per_line", "spaced")
-DELIM = ("pipe", "tab", "cell_per_line")
 ANY = None  # every layout
 
 

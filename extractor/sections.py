@@ -47,10 +47,6 @@ class Section:
     end_line: int  # 1-based, inclusive
     text: str
 
-    @property
-    def line_range(self) -> range:
-        return range(self.start_line - 1, self.end_line)
-
 
 def _classify_heading(title: str) -> Optional[str]:
     key = label_key(title)

@@ -137,22 +137,38 @@ def _join_fields(rows: Sequence[str]) -> str:
     return sep.join("".join(f[i] if i < len(f) else "" for f in fields) for i in range(width))
 
 
-def _runs(lines: Sequence[Line], name: str, wrapped: Optional[dict[int, list[str]]] = None) -> list[Run]:
-    runs: list[Run] = []
-    cur: Optional[Run] = None
-    gap = prose = foreign = 0
-    others = [t for t in TABLES if t != name]
+def line_hits(lines: Sequence[Line], wrapped: dict[int, list[str]],
+              names: Sequence[str] = TABLES) -> list[tuple[Line, bool, dict[str, frozenset[str]]]]:
+    """Each printed line once: whether it is prose, and which labels of each table it names."""
+    out = []
     for line in lines:
         if line.is_blank:
             continue
         key = line_key(line)
-        ids = hits_of(key, name)
-        for wkey in (wrapped or {}).get(line.index, ()):
-            ids = ids | hits_of(wkey, name)
+        extra = wrapped.get(line.index)
+        if extra:
+            hits = {name: frozenset().union(*(hits_of(k, name) for k in (key, *extra))) for name in names}
+        else:
+            hits = _hits_by_table(key, tuple(names)) if key else {}
+        out.append((line, _has_prose(line), hits))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _hits_by_table(key: str, names: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    return {name: hits_of(key, name) for name in names}
+
+
+def _runs(hits: Sequence[tuple[Line, bool, dict[str, frozenset[str]]]], name: str) -> list[Run]:
+    runs: list[Run] = []
+    cur: Optional[Run] = None
+    gap = prose = foreign = 0
+    for line, is_prose, by_table in hits:
+        ids = by_table.get(name, frozenset())
         if not ids:
             gap += 1
-            prose += any(c.kind == "prose" for c in line.cells)
-            foreign += bool(key) and any(hits_of(key, o) for o in others)
+            prose += is_prose
+            foreign += any(v for t, v in by_table.items() if t != name)
             continue
         if cur is None or gap > MAX_GAP or prose >= MAX_PROSE_GAP or foreign >= 2:
             cur = Run(name, [], set())  # another table's rows in between: a new run
@@ -231,9 +247,9 @@ def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES,
     ``text`` its normalised lines (to join wrapped header rows field by field).
     """
     best: dict[str, Run] = {}
-    wrapped = wrapped_keys(lines, text)
+    hits = line_hits(lines, wrapped_keys(lines, text), names)
     for name in names:
-        runs = _runs(lines, name, wrapped)
+        runs = _runs(hits, name)
         if runs:
             best[name] = max(runs, key=lambda r: r.score)
     order = sorted(best.values(), key=lambda r: r.lines[0])

@@ -148,16 +148,6 @@ def row_patterns(row: Row) -> tuple[str, ...]:
     return tuple(p for p in pats if p)
 
 
-def similarity(candidate: str, patterns: Sequence[str]) -> float:
-    """1 + len/100 when a pattern is contained, else a bigram overlap score.
-
-    The overlap takes the better of recall (how much of the label the
-    candidate holds: OCR-damaged labels) and precision (how much of the
-    candidate is in the label: a label cut short by wrapping).
-    """
-    return key_similarity(_match_key(candidate), tuple(patterns))
-
-
 @lru_cache(maxsize=16384)
 def _match_key(candidate: str) -> str:
     return _NUMBERING_RE.sub("", label_key(candidate))
@@ -165,6 +155,12 @@ def _match_key(candidate: str) -> str:
 
 @lru_cache(maxsize=131072)
 def key_similarity(key: str, patterns: tuple[str, ...]) -> float:
+    """1 + len/100 when a pattern is contained, else a bigram overlap score.
+
+    The overlap takes the better of recall (how much of the label the
+    candidate holds: OCR-damaged labels) and precision (how much of the
+    candidate is in the label: a label cut short by wrapping).
+    """
     if not key:
         return 0.0
     best = 0.0

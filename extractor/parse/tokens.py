@@ -105,6 +105,8 @@ def _split(line: str) -> tuple[list[tuple[int, int]], str]:
 def _classify(text: str) -> tuple[str, Optional[str]]:
     if not text:
         return "blank", "blank"
+    if len(text) > 60:
+        return "prose", None  # no figure, unit or label is that long
     if _PAGE_NO_RE.match(text) or _CAPTION_RE.match(text):
         return "noise", None
     if text in UNIT_WORDS or _UNIT_RE.fullmatch(text):
