@@ -38,6 +38,7 @@ _GENERIC = {"其他", "总计", "合计", "小计"}
 
 # a numbered chapter heading (五、存在的主要问题…, 第五部分, （五）, 5.)
 _CHAPTER_RE = re.compile(r"^(?:第?[一二三四五六七八九十]{1,3}(?:部分|章|[、.．])|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.、．](?!\d))")
+MIN_IDS = 4  # fewer distinct labels than this: look again with wrapped header words joined
 MAX_GAP = 45  # non-blank lines between two hits of one run
 MAX_PROSE_GAP = 3  # prose lines between two hits that end a run
 MAX_HEADER_LINES = 12  # label lines above the first hit taken as the table's header
@@ -144,6 +145,9 @@ def line_hits(lines: Sequence[Line], wrapped: dict[int, list[str]],
     for line in lines:
         if line.is_blank:
             continue
+        if not line.multi and line.cells[0].kind in ("value", "blank"):
+            out.append((line, False, {}))  # a figure alone on its line names nothing
+            continue
         key = line_key(line)
         extra = wrapped.get(line.index)
         if extra:
@@ -159,24 +163,35 @@ def _hits_by_table(key: str, names: tuple[str, ...]) -> dict[str, frozenset[str]
     return {name: hits_of(key, name) for name in names}
 
 
-def _runs(hits: Sequence[tuple[Line, bool, dict[str, frozenset[str]]]], name: str) -> list[Run]:
-    runs: list[Run] = []
-    cur: Optional[Run] = None
-    gap = prose = foreign = 0
+def _runs(hits: Sequence[tuple[Line, bool, dict[str, frozenset[str]]]],
+          names: Sequence[str]) -> dict[str, list[Run]]:
+    """Each table's runs of lines naming its labels, in one pass over the lines."""
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    cur: dict[str, Optional[Run]] = dict.fromkeys(names)
+    gap = dict.fromkeys(names, 0)
+    prose = dict.fromkeys(names, 0)
+    foreign = dict.fromkeys(names, 0)
     for line, is_prose, by_table in hits:
-        ids = by_table.get(name, frozenset())
-        if not ids:
-            gap += 1
-            prose += is_prose
-            foreign += any(v for t, v in by_table.items() if t != name)
-            continue
-        if cur is None or gap > MAX_GAP or prose >= MAX_PROSE_GAP or foreign >= 2:
-            cur = Run(name, [], set())  # another table's rows in between: a new run
-            runs.append(cur)
-        cur.lines.append(line.index)
-        cur.ids |= ids
-        gap = prose = foreign = 0
+        named = [t for t in names if by_table.get(t)]
+        for name in names:
+            ids = by_table.get(name)
+            if not ids:
+                gap[name] += 1
+                prose[name] += is_prose
+                foreign[name] += bool(named)
+                continue
+            run = cur[name]
+            if run is None or gap[name] > MAX_GAP or prose[name] >= MAX_PROSE_GAP or foreign[name] >= 2:
+                run = cur[name] = Run(name, [], set())  # another table's rows in between: a new run
+                runs[name].append(run)
+            run.lines.append(line.index)
+            run.ids |= ids
+            gap[name] = prose[name] = foreign[name] = 0
     return runs
+
+
+def _best_runs(hits, names: Sequence[str]) -> dict[str, Run]:
+    return {name: max(rs, key=lambda r: r.score) for name, rs in _runs(hits, names).items() if rs}
 
 
 def _is_label_only(line: Line) -> bool:
@@ -246,12 +261,10 @@ def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES,
     ``lines`` are the whole document's tokenised lines (index = line number),
     ``text`` its normalised lines (to join wrapped header rows field by field).
     """
-    best: dict[str, Run] = {}
-    hits = line_hits(lines, wrapped_keys(lines, text), names)
-    for name in names:
-        runs = _runs(hits, name)
-        if runs:
-            best[name] = max(runs, key=lambda r: r.score)
+    best = _best_runs(line_hits(lines, {}, names), names)
+    if any(name not in best or len(best[name].ids) < MIN_IDS for name in names):
+        # a table not found by whole words: its header may be wrapped in narrow columns
+        best = _best_runs(line_hits(lines, wrapped_keys(lines, text), names), names)
     order = sorted(best.values(), key=lambda r: r.lines[0])
     regions: dict[str, tuple[int, int]] = {}
     floor = 0
