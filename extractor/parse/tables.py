@@ -105,13 +105,14 @@ def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
                 if check is None or check([_numeric(x, col) for x, col in zip(c, columns)]) is not False]
         if len(runs) == 1:
             return runs[0], [], []
-    if len(vals) < k and (check is not None or k - len(nonblank) >= 2):
+    signed_run = any(re.search(r"\d[+-]\d", v.text) for v in nonblank)  # 2648-18538: two cells at least
+    if len(vals) < k and (check is not None or k - len(nonblank) >= 2 or signed_run):
         runs = digit_splits(nonblank, columns)
         if runs and check is not None:
             runs = [c for c in runs if check([_numeric(x, col) for x, col in zip(c, columns)]) is not False]
         if len(runs) == 1:
             return runs[0], [], []
-        if runs and (check is None or len(runs) <= 64) and k - len(vals) > 2:
+        if runs and (check is None or len(runs) <= 64) and (k - len(vals) > 2 or signed_run):
             return _choose(runs, columns, check, "split_digits")
     if len(vals) == k:
         return list(vals), [], []

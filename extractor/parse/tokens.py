@@ -19,6 +19,7 @@ from ..normalise import NormalisedText, parse_cell
 _PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d{1,3}\s*页|\d{1,3}\s*/\s*\d{1,3})\s*$")
 # A caption or an attachment marker (附表2, 表三, 续表, 附件1：) is no cell of the table.
 _CAPTION_RE = re.compile(r"^[(（]?(?:附表|附件|续表|表)\s*[0-9一二三四五六七八九十]{0,3}\s*[:：]?\s*(?:续表?)?[)）]?$")
+_SIGNED_RUN_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[+-]\d+(?:\.\d+)?)+")
 _SENTENCE_RE = re.compile(r"[。；;！？]")
 _MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?\s+)+[+-]?\d+(?:\.\d+)?$")
 _LABEL_THEN_NUMS_RE = re.compile(r"^(?P<label>.*?[^\d\s.,+-])\s+(?P<nums>(?:[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?\s+)*[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?)$")
@@ -118,8 +119,8 @@ def _classify(text: str) -> tuple[str, Optional[str]]:
         return "value", "zero_word"
     if p.kind == "blank":
         return "blank", "blank"
-    if p.kind == "unreadable":
-        return "value", "unreadable"
+    if p.kind == "unreadable" or _SIGNED_RUN_RE.fullmatch(text):
+        return "value", "unreadable"  # figures run together across a sign (2648-18538) are figures
     if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(re.findall(r"[，,]", text)) >= 2):
         return "prose", None
     if _PUNCT_RE.fullmatch(text):
