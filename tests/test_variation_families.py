@@ -5,7 +5,7 @@ issue 9 forced on (chapters numbered otherwise, prose naming the tables,
 appendix tables, columns in another order, wrapped labels, stray marks…),
 truth by construction. The parser must read nearly every cell and never
 claim ``verified`` for a wrong one. Seeds 1000–1999 are the development
-range; the held-out range (≥ 900000) is measured by eval/bench_variations.py
+range; the held-out range (≥ 900000) is measured by eval/bench_variations.py --seed 900000
 only before an issue is resolved.
 """
 
