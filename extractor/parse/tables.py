@@ -73,7 +73,7 @@ def sum_check(n_parts: int) -> Check:
     return check
 
 
-def align(values: Sequence[Cell], columns: Sequence[str], positional: bool,
+def align(values: Sequence[Cell], columns: Sequence[str],
           check: Optional[Check] = None, drop: Optional[int] = None,
           ) -> tuple[list[Optional[Cell]], list[str], list[list[Optional[Cell]]]]:
     """Values → columns. Returns (assignment, flags per row, alternatives).
@@ -342,7 +342,7 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         if placed is not None:
             assigned, flags, alts = placed, [], []
         else:
-            assigned, flags, alts = align(mt.row.values, t.columns, mt.row.multi, chk, drop)
+            assigned, flags, alts = align(mt.row.values, t.columns, chk, drop)
         if mt.by_position:
             flags = flags + ["label_by_position"]
         placed_rows.append((t, assigned, flags, alts))
@@ -381,7 +381,7 @@ def _placed_in_printed_order(mt, t: Row, order: list[str]):
         return abs(sum(vals[i] for i in parts) - vals[total]) < 1e-9
 
     names = [c if c != SUBTOTAL else "total" for c in order]
-    assigned, flags, alts = align(mt.row.values, names, mt.row.multi, check)
+    assigned, flags, alts = align(mt.row.values, names, check)
     pick = [order.index(c) for c in t.columns]
     reorder = (lambda cells: [cells[i] if i < len(cells) else None for i in pick])
     flags = flags + (["label_by_position"] if mt.by_position else [])
@@ -572,7 +572,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     out = TableParse()
     if not any(c.kind == "value" for c in seq):
         return labelled if labelled.found_rows else out
-    assigned, flags, alts = align(seq, col_names, True, flat_check)
+    assigned, flags, alts = align(seq, col_names, flat_check)
     for i, key in enumerate(columns):
         c = assigned[i] if i < len(assigned) else None
         rc = make_cell(nt, c, col_names[i], flags)
