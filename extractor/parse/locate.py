@@ -68,7 +68,8 @@ def _patterns(name: str) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
-_PATTERNS = {name: _patterns(name) for name in TABLES}
+# Each table's row labels, aliases and header words (label keys) with what they name.
+TABLE_WORDS = {name: _patterns(name) for name in TABLES}
 
 
 @lru_cache(maxsize=65536)
@@ -77,7 +78,7 @@ def hits_of(key: str, name: str) -> frozenset[str]:
     if not key:
         return frozenset()
     found = set()
-    for pat, ident in _PATTERNS[name]:
+    for pat, ident in TABLE_WORDS[name]:
         if len(pat) < 3:
             if key == pat or key.lstrip("0123456789一二三四五六七八九十") == pat:
                 found.add(ident)

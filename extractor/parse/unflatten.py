@@ -19,7 +19,7 @@ from typing import Optional
 
 from ..normalise import NormalisedText, label_key
 from ..template import LEGACY_ALIASES, LEGACY_INDICATORS
-from .locate import _PATTERNS, TABLES, hits_of
+from .locate import TABLE_WORDS, TABLES, hits_of
 
 MIN_LENGTH = 120  # shorter lines are not flattened tables
 _NUMBER_RUN_RE = re.compile(
@@ -32,7 +32,7 @@ _NUMBERING_AFTER_RE = re.compile(r"\d[.、．](?=[\u4e00-\u9fff（(])")
 _LEGACY_PATTERNS = {(label_key(re.sub(r"[(（]万元[)）]", "", lab)), f"row:legacy.{k}") for k, lab in LEGACY_INDICATORS} | {
     (label_key(a), f"row:legacy.{k}") for k, aliases in LEGACY_ALIASES.items() for a in aliases} | {
     (w, f"head:{w}") for w in ("指标名称", "计量单位", "历年累计", "统计指标")}
-_TABLE_PATTERNS = {(p, ident) for t in TABLES for p, ident in _PATTERNS[t]} | _LEGACY_PATTERNS
+_TABLE_PATTERNS = {(p, ident) for t in TABLES for p, ident in TABLE_WORDS[t]} | _LEGACY_PATTERNS
 _ALL_PATTERNS = tuple(sorted({(p, ident) for p, ident in _TABLE_PATTERNS if len(p) >= 3}, key=lambda x: -len(x[0])))
 # Header words that open a table (not 行政复议, which prose and table 四 share)
 _OPENING_HEADS = {f"head:{w}" for w in ("指标名称", "计量单位", "统计指标", "历年累计", "信息内容", "申请人情况", "第二十条")}
