@@ -11,12 +11,11 @@ canonical order stands.
 
 from __future__ import annotations
 
-import re
 from typing import Optional, Sequence
 
 from ..normalise import label_key
 from ..template import APPLICANT_COLUMN_LABELS
-from .tokens import Line
+from .tokens import UNIT_TAIL_RE, Line, field_index
 
 SUBTOTAL = "subtotal"
 _GROUP = "法人或其他组织"
@@ -75,9 +74,7 @@ def _position(line: Line, c, text: Sequence[str]) -> Optional[float]:
         return (c.x0 + c.x1) / 2 / 1000.0  # display columns, comparable across aligned lines only
     if not line.multi or line.index >= len(text):
         return None
-    raw = text[line.index]
-    sep = "\t" if "\t" in raw else "|"
-    return float(raw[: c.start].count(sep))
+    return float(field_index(text[line.index], c))
 
 
 UNREAD = ["?"]  # the header shows another order but not all of it: no column can be trusted
@@ -91,7 +88,7 @@ def _canonical_so_far(order: list[str]) -> bool:
 
 def _label(key: str) -> str:
     """A header word wrapped in a narrow column (科研机 / 构): the one label it begins."""
-    key = re.sub(r"(?:件|个|项|条|次|万元|元)$", "", key) if len(key) > 2 else key  # 自然人（件）
+    key = UNIT_TAIL_RE.sub("", key) if len(key) > 2 else key  # 自然人（件）
     if key in _TOP or key in _SUB or len(key) < 2:
         return key
     hits = [k for k in (*_TOP, *_SUB) if k.startswith(key)]

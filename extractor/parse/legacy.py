@@ -16,11 +16,10 @@ from ..models import Cell as ResultCell
 from ..normalise import NormalisedText, label_key
 from ..template import LEGACY_ALIASES, LEGACY_CHANNEL_WORDS, LEGACY_INDICATORS
 from .tables import TableParse, make_cell
-from .tokens import Cell, Line
+from .tokens import UNIT_TAIL_RE, Cell, Line
 
 _PATTERNS = [(k, label_key(re.sub(r"[(（]万元[)）]", "", lab))) for k, lab in LEGACY_INDICATORS] + [
     (k, label_key(a)) for k, aliases in LEGACY_ALIASES.items() for a in aliases]
-_UNIT_TAIL_RE = re.compile(r"(?:条|件|项|个|次|人次|元|万元)$")  # a unit column read into the label
 # Header words of the statistics table: never part of an indicator's label.
 _HEADER_RE = re.compile(r"^(?:指标名称|统计指标|计量单位|单位|统计数|本年度|年度|\d{0,4}年度)*(?:历年累计|累计)?$")
 _AMBIGUOUS = {"被依法纠错数": "corrected", "其他情形数": "other"}
@@ -31,7 +30,7 @@ def _strip_numbering(key: str) -> str:
 
 
 def match_indicator(label: str, block: Optional[str], prefix_ok: bool = True) -> Optional[str]:
-    key = _UNIT_TAIL_RE.sub("", _strip_numbering(label_key(label)))
+    key = UNIT_TAIL_RE.sub("", _strip_numbering(label_key(label)))
     if not key or sum(w in key for w in LEGACY_CHANNEL_WORDS) >= 2:
         return None  # empty, or a row of two channels (信函、传真申请数)
     best, best_len = None, 0

@@ -23,7 +23,7 @@ from typing import Optional, Sequence
 
 from ..normalise import label_key
 from ..template import ACTIVE_2019, ACTIVE_2021, APPLICATIONS_2019, APPLICATIONS_2021, REVIEW_LITIGATION, Table
-from .tokens import Line
+from .tokens import Line, separator
 
 TABLES = ("active_disclosure", "applications", "review_litigation")
 
@@ -133,7 +133,7 @@ def wrapped_keys(lines: Sequence[Line], text: Sequence[str] = ()) -> dict[int, l
 
 
 def _join_fields(rows: Sequence[str]) -> str:
-    sep = "\t" if "\t" in rows[0] else "|"
+    sep = separator(rows[0]) or "\t"
     fields = [r.split(sep) for r in rows]
     width = max(len(f) for f in fields)
     return sep.join("".join(f[i] if i < len(f) else "" for f in fields) for i in range(width))

@@ -20,7 +20,7 @@ from ..template import DECIMAL_COLUMNS, SIGNED_COLUMNS, Row, Table
 from .rows import LogicalRow, assemble, match_rows, row_patterns
 from .header import SUBTOTAL, UNREAD, printed_order
 from .settle import column_checks, settle
-from .tokens import Cell, Line
+from .tokens import Cell, Line, field_index, separator
 
 Check = Callable[[list[Optional[float]]], Optional[bool]]
 
@@ -478,7 +478,7 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
     if not mt.row.multi or not nonblank or len(nonblank) == k or len({v.line for v in vals}) != 1:
         return None
     line_no = nonblank[0].line
-    sep = _separator(text[line_no])
+    sep = separator(text[line_no])
     if sep is None:
         return None
     width = text[line_no].count(sep)
@@ -488,9 +488,9 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
         if other is mt or other.template_row.columns != cols or len(ov) != k or len({v.line for v in ov}) != 1:
             continue
         raw = text[ov[0].line]
-        if _separator(raw) != sep or raw.count(sep) != width:
+        if separator(raw) != sep or raw.count(sep) != width:
             continue
-        fields = [raw[: v.start].count(sep) for v in ov]
+        fields = [field_index(raw, v) for v in ov]
         if fields == list(range(fields[0], fields[0] + k)):
             starts[fields[0]] = starts.get(fields[0], 0) + 1
     if len(starts) != 1:
@@ -499,7 +499,7 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
     raw = text[line_no]
     out: list[Optional[Cell]] = [None] * k
     for v in nonblank:
-        i = raw[: v.start].count(sep) - first
+        i = field_index(raw, v) - first
         if not 0 <= i < k or out[i] is not None:
             return None
         out[i] = v
@@ -507,10 +507,6 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
     if check is not None and check([_numeric(x, c) for x, c in zip(placed, cols)]) is False:
         return None
     return placed
-
-
-def _separator(line: str) -> Optional[str]:
-    return "\t" if "\t" in line else ("|" if "|" in line else None)
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:

@@ -178,6 +178,20 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
     return out
 
 
+def separator(line: str) -> Optional[str]:
+    """The cell separator of a tab or pipe row (None for other lines)."""
+    return "\t" if "\t" in line else ("|" if "|" in line else None)
+
+
+def field_index(line: str, cell: Cell) -> int:
+    """Which field of its tab or pipe row a cell stands in (empty fields count)."""
+    return line[: cell.start].count(separator(line) or "\t")
+
+
+# A unit printed after a label (自然人（件）, 主动公开文件数条): not part of its name.
+UNIT_TAIL_RE = re.compile(r"(?:人次|万元|条|件|项|个|次|元)$")
+
+
 def _display_columns(line: str, cells: list[Cell]) -> None:
     """Set each cell's display columns: wide (CJK) characters count two."""
     widths = [0]
