@@ -32,3 +32,35 @@ def test_family(variation, tmp_path):
     assert totals["silent_errors"] == 0
     assert totals["cell_accuracy"] >= 0.97
     assert totals["agency"]["rate"] == 1.0 and totals["year"]["rate"] == 1.0
+
+
+def _family_corpus(tmp_path, seed: int, variation: str, keep, n: int = 8, tries: int = 80):
+    """Up to ``n`` generated documents with ``variation`` forced on whose id
+    (``syn-SEED-I-TEMPLATE-LAYOUT``) ``keep`` accepts, written with their goldens."""
+    from eval.synthetic import generate_document
+
+    kept = 0
+    for i in range(tries):
+        doc_id, ext, source, golden = generate_document(seed, i, variations=[variation])
+        if not keep(doc_id):
+            continue
+        (tmp_path / f"{doc_id}.{ext}").write_text(source, encoding="utf-8")
+        (tmp_path / f"{doc_id}.json").write_text(__import__("json").dumps(golden, ensure_ascii=False), encoding="utf-8")
+        kept += 1
+        if kept == n:
+            break
+    assert kept == n
+    return summarize(run_eval(load_cases(tmp_path), config=Config(backend="parser")))["totals"]
+
+
+@pytest.mark.parametrize("keep", [
+    pytest.param(lambda i: i.endswith("-cell_per_line") and "-legacy-" not in i, id="one-cell-per-line"),
+    pytest.param(lambda i: "-legacy-" in i, id="legacy"),
+])
+def test_label_tails_after_the_figures(keep, tmp_path):
+    """Labels wrapped in a narrow column, the tail printed after the row's
+    figures: a cell-per-line table spans many lines of figures between two
+    whole labels, and a legacy indicator's label is only whole with its tail."""
+    totals = _family_corpus(tmp_path, 1600, "label_wrap_tail", keep)
+    assert totals["silent_errors"] == 0
+    assert totals["cell_accuracy"] >= 0.99

@@ -82,11 +82,28 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
         elif value is not None and not key:
             extra[re.sub(r"\s+", "", label_cells[-1].raw if len(label_cells) == 1 else "".join(c.raw for c in label_cells))] = make_cell(nt, value, "")
 
+    held: Optional[tuple] = None  # a figure whose label named no indicator yet: its tail may follow
+
+    def put(label_cells: list[Cell], *args, **kw):
+        nonlocal held
+        if held is not None:
+            emit(held[0], *held[1], **held[2])
+            held = None
+        if match_indicator("".join(c.text for c in label_cells), block, prefix_ok=False):
+            emit(label_cells, *args, **kw)
+        else:
+            held = (label_cells, args, kw)
+
     cells = [c for line in lines for c in line.cells if c.kind not in ("prose", "unit", "noise")]
     two_columns = _has_total_column(cells)
     for k, c in enumerate(cells):
         if c.kind == "label" and _HEADER_RE.fullmatch(label_key(c.text)):
             pending = []  # 指标名称 计量单位 2014年度 历年累计
+            continue
+        if c.kind == "label" and held is not None and _is_tail(
+                held[0], c, block, k + 1 < len(cells) and cells[k + 1].kind != "label"):
+            emit(held[0] + [c], *held[1], **held[2])  # 主动公开 | 条 | 156 | 政府信息数
+            held = None
             continue
         if c.kind == "label":
             if pending and re.match(r"^[(（].*[)）]$", c.text) and _complete(pending, block):
@@ -101,14 +118,27 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
             alone = k + 1 >= len(cells) or cells[k + 1].kind == "label"
             groups = c.text.split()
             if two_columns and alone and len(groups) == 2:  # 2543 78967: the year's figure, then the total
-                emit(pending, _first_group(c))
+                put(pending, _first_group(c))
             elif two_columns and alone:  # the year's and the running total's digits run together
                 value, alternatives = year_figure(c)
-                emit(pending, value, alternatives, source=c)
+                put(pending, value, alternatives, source=c)
             else:
-                emit(pending, c)
+                put(pending, c)
             pending = []
+    if held is not None:
+        emit(held[0], *held[1], **held[2])
     return out, extra
+
+
+def _is_tail(head: list[Cell], c: Cell, block: Optional[str], has_figure: bool) -> bool:
+    """A label printed after its row's figure (wrapped in a narrow column):
+    the head before the figure named no indicator, head and tail together
+    name one, and the tail either has no figure of its own or alone names
+    another indicator (``4.不 | 3 | 同意公开答复数``)."""
+    joined = match_indicator("".join(x.text for x in head) + c.text, block, prefix_ok=False)
+    if joined is None:
+        return False
+    return not has_figure or match_indicator(c.text, block, prefix_ok=False) != joined
 
 
 # Sentences that state an indicator's figure (本年主动公开政府信息425条): they choose

@@ -39,7 +39,7 @@ _GENERIC = {"其他", "总计", "合计", "小计"}
 # a numbered chapter heading (五、存在的主要问题…, 第五部分, （五）, 5.)
 _CHAPTER_RE = re.compile(r"^(?:第?[一二三四五六七八九十]{1,3}(?:部分|章|[、.．])|[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.、．](?!\d))")
 MIN_IDS = 4  # fewer distinct labels than this: look again with wrapped header words joined
-MAX_GAP = 45  # non-blank lines between two hits of one run
+MAX_GAP = 45  # lines with words (not figures alone) between two hits of one run
 MAX_PROSE_GAP = 3  # prose lines between two hits that end a run
 MAX_HEADER_LINES = 12  # label lines above the first hit taken as the table's header
 MAX_TAIL_LINES = 45  # non-blank lines below the last hit taken as its rows' values
@@ -174,10 +174,11 @@ def _runs(hits: Sequence[tuple[Line, bool, dict[str, frozenset[str]]]],
     foreign = dict.fromkeys(names, 0)
     for line, is_prose, by_table in hits:
         named = [t for t in names if by_table.get(t)]
+        worded = line.multi or line.cells[0].kind not in ("value", "blank")  # figures alone: a table's own cells
         for name in names:
             ids = by_table.get(name)
             if not ids:
-                gap[name] += 1
+                gap[name] += worded
                 prose[name] += is_prose
                 foreign[name] += bool(named)
                 continue
