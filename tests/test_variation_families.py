@@ -21,7 +21,7 @@ from extractor.config import Config
 FAMILIES = (
     "chapter_style_paren", "chapter_style_part", "chapter_style_none", "overview_subheadings", "prose_mentions",
     "appendix_tables", "table_captions", "column_order", "subtotal_column", "label_wrap_tail", "stray_marks",
-    "title_guanyu", "title_split", "legacy_two_value_cols",
+    "title_guanyu", "title_split", "legacy_two_value_cols", "legacy_flattened",
 )
 
 

@@ -131,14 +131,20 @@ def parse_legacy(nt: NormalisedText, lines: Sequence[Line]) -> tuple[TableParse,
 
 
 def _is_tail(head: list[Cell], c: Cell, block: Optional[str], has_figure: bool) -> bool:
-    """A label printed after its row's figure (wrapped in a narrow column):
-    the head before the figure named no indicator, head and tail together
-    name one, and the tail either has no figure of its own or alone names
-    another indicator (``4.不 | 3 | 同意公开答复数``)."""
+    """A label printed after its row's figure (wrapped in a narrow column).
+
+    The head before the figure named no indicator; head and tail together
+    name one. A tail that alone names another indicator is still a tail
+    (``4.不 | 3 | 同意公开答复数``); one that alone names the same indicator
+    is the head's only when the head is bare numbering and the tail has no
+    figure of its own (``（一） | 61 | 主动公开政府信息数``)."""
     joined = match_indicator("".join(x.text for x in head) + c.text, block, prefix_ok=False)
     if joined is None:
         return False
-    return not has_figure or match_indicator(c.text, block, prefix_ok=False) != joined
+    alone = match_indicator(c.text, block, prefix_ok=False)
+    if alone is None or alone != joined:
+        return True
+    return not has_figure and not _strip_numbering(label_key("".join(x.text for x in head)))
 
 
 # Sentences that state an indicator's figure (本年主动公开政府信息425条): they choose

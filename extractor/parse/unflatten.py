@@ -22,8 +22,11 @@ from ..template import LEGACY_ALIASES, LEGACY_INDICATORS
 from .locate import TABLE_WORDS, TABLES, hits_of
 
 MIN_LENGTH = 120  # shorter lines are not flattened tables
-_NUMBER_RUN_RE = re.compile(
-    r"[+-]?\d+(?:\.\d+)?(?:万元|万|元|件|个|项|条|次)?(?:\s*[+-]?\d+(?:\.\d+)?(?:万元|万|元|件|个|项|条|次)?)*")
+# A figure as printed: digits, a zero OCR'd as a letter (数O件), a zero word
+# (无 before a unit or the next numbering, not 无法提供) or a dash.
+_FIGURE = r"(?:[+-]?\d+(?:\.\d+)?|(?<![A-Za-z])[Ol](?![A-Za-z])|无(?=[件个项条次（(\d]|$)|—+|/)"
+_UNIT = r"(?:万元|万|元|件|个|项|条|次)?"
+_NUMBER_RUN_RE = re.compile(rf"{_FIGURE}{_UNIT}(?:\s*{_FIGURE}{_UNIT})*")
 # A number glued to the next label's numbering: "00000002.其他法律…" ends in "2."
 _NUMBERING_AFTER_RE = re.compile(r"\d[.、．](?=[\u4e00-\u9fff（(])")
 
@@ -114,13 +117,16 @@ def _is_flat_table(line: str) -> bool:
     return len({i for p, i in _LEGACY_PATTERNS if i.startswith("row:") and len(p) >= 3 and p in key}) >= 4
 
 
+_BEFORE_FIGURE_RE = re.compile(r"\D{0,4}?(?=[+-]?\d)")
+
+
 def _pieces(line: str) -> list[tuple[int, int]]:
     """Cut the table stretch of a flattened line into label and figure pieces."""
     stretch = _table_stretch(line)
     if stretch is None:
         return [(0, len(line))]
     lo, hi = stretch
-    m = re.compile(r"\D{0,4}?(?=[+-]?\d)").match(line, hi)  # the last header (总计) before the figures
+    m = _BEFORE_FIGURE_RE.match(line, hi)  # the last header (总计) before the figures
     m = _NUMBER_RUN_RE.match(line, m.end()) if m else None
     if m:
         hi = m.end()
