@@ -125,7 +125,7 @@ def normalise_text(text: str) -> NormalisedText:
 _DASHES = {"", "/", "／", "-", "--", "—", "——", "–", "－", "―", "一", "─", "━", "\\", "、", "·", ".", "_", "…"}
 _NUM = r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?"
 _NUM_RE = re.compile(_NUM)
-_STRAY_RE = re.compile(r"([_`¨:：~'\"^*•·]*)(\d[\d,.]*(?:万元|万|元|个|件|项|次|条)?)([_`¨:：~'\"^*•·]*)")
+_STRAY_RE = re.compile(r"([_`¨:：~'\"^*•·]*)([\dOolI][\dOolI,.]*(?:万元|万|元|个|件|项|次|条)?)([_`¨:：~'\"^*•·]*)")
 _NOTE_RE = re.compile(r"[(（\[].*$")
 _CHANGE_RE = re.compile(r"(增加|新增|增|减少|减|下降|上升|\+|-)\s*(\d+(?:\.\d+)?)")
 
@@ -215,10 +215,11 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
         # a stray mark beside a figure (_0件, `5, ¨3, 3:, ~2, 0_): the figure, marked repaired
         m = _STRAY_RE.fullmatch(compact)
         if m and (m.group(1) or m.group(3)):
-            inner = parse_cell(m.group(2), column, allow_repair=False)
+            inner = parse_cell(m.group(2), column)  # the figure may be OCR-damaged too (O~)
             if inner.kind == "number":
                 marks = (m.group(1) + m.group(3)).strip()
-                return ParsedCell("number", inner.value, repaired=f"dropped stray mark {marks!r}")
+                note = f"dropped stray mark {marks!r}" + (f"; {inner.repaired}" if inner.repaired else "")
+                return ParsedCell("number", inner.value, repaired=note)
     if allow_repair and re.fullmatch(r"\d+[.,·、']", compact):
         # OCR read a speck beside the digits as a stop: "0." → 0
         return ParsedCell("number", _to_number(compact[:-1], decimal), repaired=f"dropped trailing {compact[-1]!r}")

@@ -56,3 +56,15 @@ def test_normalised_text_keeps_length_and_original():
 def test_trailing_speck_after_digits_is_repaired():
     p = parse_cell("0.")
     assert p.value == 0 and "trailing" in p.repaired
+
+
+@pytest.mark.parametrize("raw,value", [("_0件", 0), ("`5", 5), ("O~", 0), ("`O", 0), ("¨l", 1), ("~1O件", 10)])
+def test_stray_mark_beside_a_figure_is_dropped_and_marked(raw, value):
+    """A speck beside a figure, the figure itself maybe OCR-damaged too."""
+    p = parse_cell(raw, "natural_person")
+    assert p.kind == "number" and p.value == value and "stray mark" in p.repaired
+
+
+@pytest.mark.parametrize("raw", ["~", "`", "~x"])
+def test_a_stray_mark_alone_is_no_figure(raw):
+    assert parse_cell(raw, "natural_person").kind != "number"
