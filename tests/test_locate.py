@@ -175,3 +175,27 @@ def test_digit_splits_keep_to_the_rules():
     # a decimal only in a decimal column, no piece with a leading zero
     assert values(digit_splits([cell("113.6")], ("projects", "amount"))) == [("1", "13.6"), ("11", "3.6")]
     assert digit_splits([cell("12")], ("a", "b", "c")) == []
+
+
+def test_table_four_header_wrapped_in_tab_fields_is_found():
+    """A header printed two characters a line in narrow tab-separated columns
+    (行政/复议, 未经复/议直接/起诉): its empty fields do not hide the words."""
+    text = (
+        "四、政府信息公开行政复议、行政诉讼情况\n\n"
+        "本年度因政府信息公开被申请行政复议3件，被提起行政诉讼2件。\n"
+        "行政\t\t\t\t\t行政\t\t\t\t\t\t\t\t\t\n"
+        "复议\t\t\t\t\t诉讼\t\t\t\t\t\t\t\t\t\n"
+        "结果\t结果\t其他\t尚未\t总计\t未经复\t\t\t\t\t复议\t\t\t\t\n"
+        "维持\t纠正\t结果\t审结\t\t议直接\t\t\t\t\t后起\t\t\t\t\n"
+        "\t\t\t\t\t起诉\t\t\t\t\t诉\t\t\t\t\n"
+        "\t\t\t\t\t结果\t结果\t其他\t尚未\t总计\t结果\t结果\t其他\t尚未\t总计\n"
+        "\t\t\t\t\t维持\t纠正\t结果\t审结\t\t维持\t纠正\t结果\t审结\t\n"
+        "2\t0\t2\t0\t4\t0\t0\t0\t1\t1\t0\t0\t0\t2\t2\n\n"
+        "五、存在的主要问题及改进情况\n"
+    )
+    from extractor.parse.locate import locate_tables
+    from extractor.parse.tokens import tokenize
+
+    nt = normalise_text(text)
+    start, end = locate_tables(tokenize(nt), ("review_litigation",), nt.lines)["review_litigation"]
+    assert start <= 3 and end >= 11  # through the row of figures (line 11)

@@ -197,7 +197,9 @@ def _best_runs(hits, names: Sequence[str]) -> dict[str, Run]:
 
 
 def _is_label_only(line: Line) -> bool:
-    return bool(line.cells) and all(c.kind in ("label", "unit", "noise") for c in line.cells)
+    """Words and nothing else (a header row: its empty fields do not count)."""
+    return any(c.kind == "label" for c in line.cells) and all(
+        c.kind in ("label", "unit", "noise") or (c.kind == "blank" and not c.text.strip()) for c in line.cells)
 
 
 def _has_prose(line: Line) -> bool:
