@@ -205,3 +205,28 @@ def test_subtotal_column_for_organisations_is_not_a_canonical_cell():
     result = extract_text("\n".join(out), "r.txt")
     assert _wrong(result, values) == {}
     assert result.status == Status.verified
+
+
+def test_columns_in_another_order_keep_blank_cells_where_they_sit():
+    """Space-aligned text (a PDF's) whose header prints 总计 first and the
+    legal-person columns permuted: a blank cell is the gap where its column
+    stands, not a shift of the figures after it."""
+    from extractor.pipeline import extract_text
+
+    text = (
+        "某县人民政府2023年政府信息公开工作年度报告\n\n三、收到和处理政府信息公开申请情况\n\n"
+        " （本列数据的勾稽关系为：第一项加第二项之和，                           申请人情况\n"
+        " 等于第三项加第四项之和）\n"
+        "                                                总计    自然人                 法人或其他组织\n"
+        "                                                                 科研机   商业企   社会公   法律服    其他\n"
+        "                                                                 构       业       益组织   务机构\n"
+        "一、本年新收政府信息公开申请数量                    30       20        1        2        3        0        4\n"
+        "二、上年结转政府信息公开申请数量                     1        0        0        0        1        0        0\n"
+        "三、本年度办理结果  （一）予以公开                  18       13        1                 0        0        1\n"
+        "                    （二）部分公开                   7        6                 1        0        0        0\n"
+    )
+    apps = extract_text(text, "t.txt").tables["applications"]
+    assert [apps["granted"][c] for c in ("total", "natural_person", "research", "commercial", "other_org")] == [
+        18, 13, 1, None, 1]
+    assert [apps["partially_granted"][c] for c in ("total", "natural_person", "research", "commercial")] == [
+        7, 6, None, 1]

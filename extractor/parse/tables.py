@@ -332,7 +332,7 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
             placed_rows.append((t, [None] * len(t.columns), ["column_order_unread"], []))
             continue
         if order is not None:
-            placed_rows.append(_placed_in_printed_order(mt, t, order))
+            placed_rows.append(_placed_in_printed_order(mt, t, order, matches, lines))
             continue
         placed = _merged_first(mt.row.values, t.columns, chk)
         if placed is None:
@@ -369,9 +369,10 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
     return out
 
 
-def _placed_in_printed_order(mt, t: Row, order: list[str]):
+def _placed_in_printed_order(mt, t: Row, order: list[str], matches, lines: Sequence[Line]):
     """A row of table 三 whose header prints the columns in another order (or
-    with a 小计): aligned in that order, with its own total as the check."""
+    with a 小计): placed by where its figures sit when the text keeps their
+    positions, else aligned in that order, with its own total as the check."""
     total = order.index("total")
     parts = [i for i, c in enumerate(order) if c not in ("total", SUBTOTAL)]
 
@@ -381,7 +382,11 @@ def _placed_in_printed_order(mt, t: Row, order: list[str]):
         return abs(sum(vals[i] for i in parts) - vals[total]) < 1e-9
 
     names = [c if c != SUBTOTAL else "total" for c in order]
-    assigned, flags, alts = align(mt.row.values, names, check)
+    placed = by_column_position(mt, matches, lines) if len(order) == len(t.columns) else None
+    if placed is not None and check([_numeric(x, c) for x, c in zip(placed, names)]) is not False:
+        assigned, flags, alts = placed, [], []
+    else:
+        assigned, flags, alts = align(mt.row.values, names, check)
     pick = [order.index(c) for c in t.columns]
     reorder = (lambda cells: [cells[i] if i < len(cells) else None for i in pick])
     flags = flags + (["label_by_position"] if mt.by_position else [])
