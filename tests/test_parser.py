@@ -230,3 +230,22 @@ def test_columns_in_another_order_keep_blank_cells_where_they_sit():
         18, 13, 1, None, 1]
     assert [apps["partially_granted"][c] for c in ("total", "natural_person", "research", "commercial")] == [
         7, 6, None, 1]
+
+
+def test_table_four_in_space_aligned_text_keeps_a_blank_cell_in_its_gap():
+    """One row of 15 figures at a regular pitch, one cell printed blank: the
+    double gap says where it was (no complete row to compare with)."""
+    from extractor.pipeline import extract_text
+
+    text = (
+        "某县人民政府2023年政府信息公开工作年度报告\n\n四、政府信息公开行政复议、行政诉讼情况\n\n"
+        "             行政复议                                             行政诉讼\n"
+        " 结果   结果   其他   尚未   总计           未经复议直接起诉                      复议后起诉\n"
+        " 维持   纠正   结果   审结\n"
+        "                                    结果   结果   其他   尚未   总计   结果   结果   其他   尚未   总计\n"
+        "                                    维持   纠正   结果   审结          维持   纠正   结果   审结\n"
+        "    33      0      0            33      0      0      8     20     28      0      3      0      0      3\n"
+    )
+    rl = extract_text(text, "t.txt").tables["review_litigation"]
+    assert [rl["review"][c] for c in ("upheld", "corrected", "other", "pending", "total")] == [33, 0, 0, None, 33]
+    assert rl["litigation_direct"]["total"] == 28 and rl["litigation_after_review"]["total"] == 3

@@ -338,6 +338,8 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         if placed is None:
             placed = by_column_position(mt, matches, lines)
         if placed is None:
+            placed = by_pitch(mt.row.values, len(t.columns), chk, t.columns)
+        if placed is None:
             placed = by_field_position(mt, matches, nt.lines, chk)
         if placed is not None:
             assigned, flags, alts = placed, [], []
@@ -470,6 +472,32 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
     return [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
 
 
+def by_pitch(vals: Sequence[Cell], k: int, check: Optional[Check] = None,
+             columns: Sequence[str] = ()) -> Optional[list[Cell]]:
+    """Space-aligned figures at a regular pitch (fixed-width columns in a PDF's
+    text): a gap of two pitches holds a blank cell. Taken only when the gaps
+    fill the row's ``k`` columns exactly, every edge on which the figures line
+    up (right, left, centre) says the same, and the row's total allows it."""
+    vals = [v for v in vals if v.kind == "value"]
+    if not 3 <= len(vals) < k or not all(v.x1 > 0 for v in vals) or len({v.line for v in vals}) != 1:
+        return None
+    ways = set()
+    for edge in (lambda v: v.x1, lambda v: v.x0, lambda v: (v.x0 + v.x1) / 2):
+        diffs = [edge(b) - edge(a) for a, b in zip(vals, vals[1:])]
+        pitch = min(diffs)
+        steps = tuple(round(d / pitch) for d in diffs) if pitch >= 3 else ()
+        if steps and all(abs(d - n * pitch) <= 1 for d, n in zip(diffs, steps)) and 1 + sum(steps) == k:
+            ways.add(steps)  # figures aligned on this edge
+    if len(ways) != 1:
+        return None
+    out = [vals[0]]
+    for v, n in zip(vals[1:], ways.pop()):
+        out += [Cell("blank", "", "", v.line, 0, 0, "blank")] * (n - 1) + [v]
+    if check is not None and check([_numeric(x, c) for x, c in zip(out, columns)]) is False:
+        return None
+    return out
+
+
 def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) -> Optional[list[Optional[Cell]]]:
     """Tab or pipe rows whose empty cells are printed as empty fields: a row
     with a blank first or last cell (or an empty label column before its
@@ -573,7 +601,8 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     out = TableParse()
     if not any(c.kind == "value" for c in seq):
         return labelled if labelled.found_rows else out
-    assigned, flags, alts = align(seq, col_names, flat_check)
+    placed = by_pitch(seq, len(col_names), flat_check, col_names)
+    assigned, flags, alts = (placed, [], []) if placed else align(seq, col_names, flat_check)
     for i, key in enumerate(columns):
         c = assigned[i] if i < len(assigned) else None
         rc = make_cell(nt, c, col_names[i], flags)
