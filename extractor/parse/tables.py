@@ -63,14 +63,26 @@ def _numeric(c: Optional[Cell], column: str) -> Optional[float]:
 
 
 def sum_check(n_parts: int) -> Check:
-    """The last of n_parts+1 values is the sum of the others (None if unknowable)."""
+    """The last of n_parts+1 values is the sum of the others (None if unknowable).
+
+    Counts are never negative, so with blank parts the row still fails when
+    the parts it prints already exceed its total.
+    """
 
     def check(vals: list[Optional[float]]) -> Optional[bool]:
-        if any(v is None for v in vals[: n_parts + 1]):
-            return None
-        return abs(sum(vals[:n_parts]) - vals[n_parts]) < 1e-9
+        return sum_fits(vals[:n_parts], vals[n_parts])
 
     return check
+
+
+def sum_fits(parts: Sequence[Optional[float]], total: Optional[float]) -> Optional[bool]:
+    """Do ``parts`` add up to ``total``? None when a blank leaves it open."""
+    known = sum(v for v in parts if v is not None)
+    if total is not None and known > total + 1e-9:
+        return False
+    if total is None or any(v is None for v in parts):
+        return None
+    return abs(known - total) < 1e-9
 
 
 def align(values: Sequence[Cell], columns: Sequence[str],
@@ -138,6 +150,51 @@ def align(values: Sequence[Cell], columns: Sequence[str],
         it = iter(vals)
         cands.append([None if i in pos else next(it) for i in range(k)])
     return _choose(cands, columns, check, "missing_values")
+
+
+def merged_readings(vals: Sequence[Cell], columns: Sequence[str], check: Optional[Check]) -> list[list[Cell]]:
+    """Every reading of a row with merged cells (``41`` for 4 | 1) and blank fields.
+
+    A figure of several digits is one cell or two run together; a blank field
+    is a dropped cell, or, right after two merged cells, the empty field their
+    merging left. A figure never starts with 0 (``00`` is two cells). Readings
+    that fill the columns exactly and that the row's total does not rule out
+    are kept (at most MAX_SPLITS of them).
+    """
+    k = len(columns)
+    out: list[list[Cell]] = []
+
+    def walk(i: int, acc: list[Cell], after_split: bool):
+        if len(out) > MAX_SPLITS or len(acc) > k:
+            return
+        if i == len(vals):
+            if len(acc) == k and (check is None or check([_numeric(x, c) for x, c in zip(acc, columns)]) is not False):
+                out.append(acc)
+            return
+        c = vals[i]
+        if c.kind == "blank" and not c.text:
+            if after_split:
+                walk(i + 1, acc, False)  # the empty field a merged cell left beside it
+        elif _figure(c):
+            walk(i + 1, acc + [c], False)
+        if c.kind == "blank" and not c.text:
+            walk(i + 1, acc + [c], False)
+            return
+        t = c.text.strip()
+        if t.isdigit():
+            for cut in range(1, len(t)):
+                if (cut > 1 and t[0] == "0") or (len(t) - cut > 1 and t[cut] == "0"):
+                    continue
+                walk(i + 1, acc + [_piece(c, 0, cut), _piece(c, cut, len(t))], True)
+
+    walk(0, [], False)
+    return out if len(out) <= MAX_SPLITS else []
+
+
+def _figure(c: Cell) -> bool:
+    """Can the cell be one printed figure? ``00`` or ``01`` cannot."""
+    t = c.text.strip()
+    return not (t.isdigit() and len(t) > 1 and t[0] == "0")
 
 
 def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Optional[list[Cell]]:
@@ -334,6 +391,10 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         if order is not None:
             placed_rows.append(_placed_in_printed_order(mt, t, order))
             continue
+        merged = with_merged_cells(mt, matches, nt.lines, chk)
+        if merged is not None:
+            placed_rows.append((t, merged[0], merged[1] + (["label_by_position"] if mt.by_position else []), merged[2]))
+            continue
         placed = _merged_first(mt.row.values, t.columns, chk)
         if placed is None:
             placed = by_column_position(mt, matches, lines)
@@ -420,6 +481,36 @@ def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optiona
     return _split_merged(nonblank, columns, check)
 
 
+def with_merged_cells(mt, matches, text: Sequence[str], check: Optional[Check]):
+    """A row with fewer figures than columns, one of them maybe two cells run
+    together: its readings (``merged_readings``) over its value fields. One
+    reading is taken; several leave the cells they disagree on null with
+    candidates (the column sums may settle them later)."""
+    cols = mt.template_row.columns
+    vals = value_fields(mt, matches, text)
+    nonblank = [v for v in vals if v.kind == "value"]
+    if len(nonblank) >= len(cols) or not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+        return None
+    if len(vals) == len(cols) and all(_figure(v) for v in vals) and (
+            check is None or check([_numeric(x, c) for x, c in zip(vals, cols)]) is not False):
+        return None  # a field for each column, readable as printed: nothing was merged
+    readings = merged_readings(vals, cols, check)
+    if not readings:
+        return None
+    return _choose(readings, cols, None, "merged_cells")
+
+
+def value_fields(mt, matches, text: Sequence[str]) -> list[Cell]:
+    """A row's value and blank cells from where the table's figures start
+    (empty label columns before them are no cells)."""
+    vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
+    first = first_value_field(mt, matches, text)
+    if first is None:
+        return vals
+    raw = text[vals[0].line]
+    return [v for v in vals if field_index(raw, v) >= first]
+
+
 def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Optional[Cell]]]:
     """Space-aligned text (from a PDF) drops blank cells; where its numbers sit
     says which columns they are: compare with a complete row of the same
@@ -475,9 +566,35 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
     k = len(cols)
     vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
     nonblank = [v for v in vals if v.kind == "value"]
-    if not mt.row.multi or not nonblank or len(nonblank) == k or len({v.line for v in vals}) != 1:
+    if not nonblank or len(nonblank) == k:
+        return None
+    first = first_value_field(mt, matches, text)
+    if first is None:
         return None
     line_no = nonblank[0].line
+    raw = text[line_no]
+    out: list[Optional[Cell]] = [None] * k
+    for v in nonblank:
+        i = field_index(raw, v) - first
+        if not 0 <= i < k or out[i] is not None:
+            return None
+        out[i] = v
+    placed = [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
+    if check is not None and check([_numeric(x, c) for x, c in zip(placed, cols)]) is False:
+        return None
+    return placed
+
+
+def first_value_field(mt, matches, text: Sequence[str]) -> Optional[int]:
+    """The field where a tab or pipe row's figures start, as the table's
+    complete rows printed in the same grid (as many fields) show; None if
+    the row is not one such line or the complete rows disagree."""
+    cols = mt.template_row.columns
+    k = len(cols)
+    vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
+    if not mt.row.multi or not vals or len({v.line for v in vals}) != 1:
+        return None
+    line_no = vals[0].line
     sep = separator(text[line_no])
     if sep is None:
         return None
@@ -493,20 +610,7 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
         fields = [field_index(raw, v) for v in ov]
         if fields == list(range(fields[0], fields[0] + k)):
             starts[fields[0]] = starts.get(fields[0], 0) + 1
-    if len(starts) != 1:
-        return None
-    first = next(iter(starts))
-    raw = text[line_no]
-    out: list[Optional[Cell]] = [None] * k
-    for v in nonblank:
-        i = field_index(raw, v) - first
-        if not 0 <= i < k or out[i] is not None:
-            return None
-        out[i] = v
-    placed = [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
-    if check is not None and check([_numeric(x, c) for x, c in zip(placed, cols)]) is False:
-        return None
-    return placed
+    return next(iter(starts)) if len(starts) == 1 else None
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:
