@@ -180,12 +180,8 @@ def merged_readings(vals: Sequence[Cell], columns: Sequence[str], check: Optiona
         if c.kind == "blank" and not c.text:
             walk(i + 1, acc + [c], False)
             return
-        t = c.text.strip()
-        if t.isdigit():
-            for cut in range(1, len(t)):
-                if (cut > 1 and t[0] == "0") or (len(t) - cut > 1 and t[cut] == "0"):
-                    continue
-                walk(i + 1, acc + [_piece(c, 0, cut), _piece(c, cut, len(t))], True)
+        for a, b in _cuts(c):
+            walk(i + 1, acc + [a, b], True)
 
     walk(0, [], False)
     return out if len(out) <= MAX_SPLITS else []
@@ -391,7 +387,7 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         if order is not None:
             placed_rows.append(_placed_in_printed_order(mt, t, order))
             continue
-        merged = with_merged_cells(mt, matches, nt.lines, chk)
+        merged = with_merged_cells(mt, matches, lines, nt.lines, chk)
         if merged is not None:
             placed_rows.append((t, merged[0], merged[1] + (["label_by_position"] if mt.by_position else []), merged[2]))
             continue
@@ -481,20 +477,31 @@ def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optiona
     return _split_merged(nonblank, columns, check)
 
 
-def with_merged_cells(mt, matches, text: Sequence[str], check: Optional[Check]):
+def with_merged_cells(mt, matches, lines: Sequence[Line], text: Sequence[str], check: Optional[Check]):
     """A row with fewer figures than columns, one of them maybe two cells run
-    together: its readings (``merged_readings``) over its value fields. One
-    reading is taken; several leave the cells they disagree on null with
+    together: its readings, by where its figures sit in space-aligned text
+    (``placed_readings``), else over its value fields (``merged_readings``).
+    One reading is taken; several leave the cells they disagree on null with
     candidates (the column sums may settle them later)."""
-    cols = mt.template_row.columns
-    vals = value_fields(mt, matches, text)
+    places = column_positions(mt, matches, lines)
+    if places is not None:
+        vals = [v for v in mt.row.values if v.kind == "value"]
+        return merged_choice(vals, mt.template_row.columns, check,
+                             lambda: placed_readings(vals, mt.template_row.columns, places, check))
+    return merged_choice(value_fields(mt, matches, text), mt.template_row.columns, check)
+
+
+def merged_choice(vals: Sequence[Cell], cols: Sequence[str], check: Optional[Check], readings=None):
+    """(assignment, flags, alternatives) from the row's readings (``merged_readings``
+    unless given), or None when no figure looks like two cells or the cells
+    read as printed."""
     nonblank = [v for v in vals if v.kind == "value"]
     if len(nonblank) >= len(cols) or not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
         return None
     if len(vals) == len(cols) and all(_figure(v) for v in vals) and (
             check is None or check([_numeric(x, c) for x, c in zip(vals, cols)]) is not False):
         return None  # a field for each column, readable as printed: nothing was merged
-    readings = merged_readings(vals, cols, check)
+    readings = readings() if readings is not None else merged_readings(vals, cols, check)
     if not readings:
         return None
     return _choose(readings, cols, None, "merged_cells")
@@ -505,20 +512,65 @@ def value_fields(mt, matches, text: Sequence[str]) -> list[Cell]:
     (empty label columns before them are no cells)."""
     vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
     first = first_value_field(mt, matches, text)
-    if first is None:
-        return vals
-    raw = text[vals[0].line]
-    return [v for v in vals if field_index(raw, v) >= first]
+    if first is not None:
+        vals = [v for v in vals if field_index(text[vals[0].line], v) >= first]
+    if vals and _open_end(mt, matches, text):
+        vals.append(_blank(vals[-1].line))
+    return vals
+
+
+def _open_end(mt, matches, text: Sequence[str]) -> bool:
+    """A tab or pipe row that ends with an empty field (``…|0|01|``) where the
+    table's complete rows end with a figure: its last cell is printed blank."""
+    lines = {v.line for v in mt.row.values}
+    if not mt.row.multi or len(lines) != 1:
+        return False
+    raw = text[lines.pop()].rstrip()
+    sep = separator(raw)
+    if sep is None or not raw.endswith(sep):
+        return False
+    k = len(mt.template_row.columns)
+    ends = set()
+    for other in matches:
+        ov = [v for v in other.row.values if v.kind == "value"]
+        if other is not mt and len(ov) == k and len({v.line for v in ov}) == 1:
+            line = text[ov[0].line].rstrip()
+            ends.add(separator(line) == sep and line.endswith(sep))
+    return ends == {False}
 
 
 def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Optional[Cell]]]:
     """Space-aligned text (from a PDF) drops blank cells; where its numbers sit
-    says which columns they are: compare with a complete row of the same
-    columns, or with the column headings above."""
+    says which columns they are (``column_positions``)."""
+    k = len(mt.template_row.columns)
+    vals = [v for v in mt.row.values if v.kind == "value"]
+    places = column_positions(mt, matches, lines)
+    if places is None or len(vals) >= k:
+        return None
+    positions, where, gap = places
+    out: list[Optional[Cell]] = [None] * k
+    last = -1
+    for v, x in zip(vals, where):
+        j = min(range(k), key=lambda i: abs(positions[i] - x))
+        if j <= last or abs(positions[j] - x) > gap / 2 or out[j] is not None:
+            return None
+        out[j] = v
+        last = j
+    return [c if c is not None else _blank(vals[0].line) for c in out]
+
+
+def _blank(line: int) -> Cell:
+    return Cell("blank", "", "", line, 0, 0, "blank")
+
+
+def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float]]:
+    """Where the columns sit in space-aligned text, where the row's figures
+    sit, and the narrowest gap between columns: from a complete row of the
+    same columns (right edges), or from the column headings above (centres)."""
     cols = mt.template_row.columns
     k = len(cols)
     vals = [v for v in mt.row.values if v.kind == "value"]
-    if not vals or len(vals) >= k or not all(v.x1 > 0 for v in vals):
+    if not vals or not all(v.x1 > 0 for v in vals):
         return None
     line_no = vals[0].line
     refs = []
@@ -543,17 +595,46 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
         positions = [(c.x0 + c.x1) / 2 for c in header]
         where = [(v.x0 + v.x1) / 2 for v in vals]
     gap = min((b - a for a, b in zip(positions, positions[1:])), default=0)
-    if gap <= 0:
-        return None
-    out: list[Optional[Cell]] = [None] * k
-    last = -1
-    for v, x in zip(vals, where):
-        j = min(range(k), key=lambda i: abs(positions[i] - x))
-        if j <= last or abs(positions[j] - x) > gap / 2 or out[j] is not None:
-            return None
-        out[j] = v
-        last = j
-    return [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
+    return (positions, where, gap) if gap > 0 else None
+
+
+def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places, check: Optional[Check]) -> list[list[Cell]]:
+    """Readings of a space-aligned row whose figures may be two cells run
+    together: a figure sits at its column, a merged one at or between its two
+    columns; a column no figure reaches was dropped (printed blank)."""
+    positions, where, gap = places
+    k = len(columns)
+    out: list[list[Cell]] = []
+    blank = _blank(vals[0].line)
+
+    def walk(i: int, acc: list[Cell]):
+        if len(out) > MAX_SPLITS:
+            return
+        if i == len(vals):
+            full = acc + [blank] * (k - len(acc))
+            if check is None or check([_numeric(x, c) for x, c in zip(full, columns)]) is not False:
+                out.append(full)
+            return
+        c, x = vals[i], where[i]
+        for j in range(len(acc), k):
+            pad = [blank] * (j - len(acc))
+            if _figure(c) and abs(positions[j] - x) <= gap / 2:
+                walk(i + 1, acc + pad + [c])
+            if j + 1 < k and positions[j] - gap / 2 <= x <= positions[j + 1] + gap / 2:
+                for a, b in _cuts(c):
+                    walk(i + 1, acc + pad + [a, b])
+
+    walk(0, [])
+    return out if len(out) <= MAX_SPLITS else []
+
+
+def _cuts(c: Cell) -> list[tuple[Cell, Cell]]:
+    """Each way to read a cell's digits as two figures run together (no piece starts with 0)."""
+    t = c.text.strip()
+    if not t.isdigit():
+        return []
+    return [(_piece(c, 0, cut), _piece(c, cut, len(t))) for cut in range(1, len(t))
+            if not (cut > 1 and t[0] == "0") and not (len(t) - cut > 1 and t[cut] == "0")]
 
 
 def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) -> Optional[list[Optional[Cell]]]:
@@ -658,13 +739,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     col_names = [c.split(".")[1] for c in columns]
 
     def flat_check(vals):
-        res = []
-        for r in range(3):
-            part = vals[r * 5:(r + 1) * 5]
-            if any(v is None for v in part):
-                res.append(None)
-            else:
-                res.append(abs(sum(part[:4]) - part[4]) < 1e-9)
+        res = [sum_fits(vals[r * 5:r * 5 + 4], vals[r * 5 + 4]) for r in range(3)]
         if any(x is False for x in res):
             return False
         return True if all(x for x in res) else None
@@ -672,7 +747,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     out = TableParse()
     if not any(c.kind == "value" for c in seq):
         return labelled if labelled.found_rows else out
-    assigned, flags, alts = align(seq, col_names, flat_check)
+    assigned, flags, alts = merged_choice(seq, col_names, flat_check) or align(seq, col_names, flat_check)
     for i, key in enumerate(columns):
         c = assigned[i] if i < len(assigned) else None
         rc = make_cell(nt, c, col_names[i], flags)
