@@ -152,14 +152,13 @@ def align(values: Sequence[Cell], columns: Sequence[str],
     return _choose(cands, columns, check, "missing_values")
 
 
-def merged_readings(vals: Sequence[Cell], columns: Sequence[str], check: Optional[Check]) -> list[list[Cell]]:
+def merged_readings(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell]]:
     """Every reading of a row with merged cells (``41`` for 4 | 1) and blank fields.
 
     A figure of several digits is one cell or two run together; a blank field
     is a dropped cell, or, right after two merged cells, the empty field their
     merging left. A figure never starts with 0 (``00`` is two cells). Readings
-    that fill the columns exactly and that the row's total does not rule out
-    are kept (at most MAX_SPLITS of them).
+    that fill the columns exactly are kept (at most MAX_SPLITS of them).
     """
     k = len(columns)
     out: list[list[Cell]] = []
@@ -168,7 +167,7 @@ def merged_readings(vals: Sequence[Cell], columns: Sequence[str], check: Optiona
         if len(out) > MAX_SPLITS or len(acc) > k:
             return
         if i == len(vals):
-            if len(acc) == k and (check is None or check([_numeric(x, c) for x, c in zip(acc, columns)]) is not False):
+            if len(acc) == k:
                 out.append(acc)
             return
         c = vals[i]
@@ -487,7 +486,7 @@ def with_merged_cells(mt, matches, lines: Sequence[Line], text: Sequence[str], c
     if places is not None:
         vals = [v for v in mt.row.values if v.kind == "value"]
         return merged_choice(vals, mt.template_row.columns, check,
-                             lambda: placed_readings(vals, mt.template_row.columns, places, check))
+                             lambda: placed_readings(vals, mt.template_row.columns, places))
     return merged_choice(value_fields(mt, matches, text), mt.template_row.columns, check)
 
 
@@ -501,10 +500,13 @@ def merged_choice(vals: Sequence[Cell], cols: Sequence[str], check: Optional[Che
     if len(vals) == len(cols) and all(_figure(v) for v in vals) and (
             check is None or check([_numeric(x, c) for x, c in zip(vals, cols)]) is not False):
         return None  # a field for each column, readable as printed: nothing was merged
-    readings = readings() if readings is not None else merged_readings(vals, cols, check)
+    readings = readings() if readings is not None else merged_readings(vals, cols)
     if not readings:
         return None
-    return _choose(readings, cols, None, "merged_cells")
+    # the row's total chooses; a reading the print allows alone is taken even
+    # where the total disagrees (the report's own inconsistency, which its checks report)
+    possible = [r for r in readings if check is None or check([_numeric(x, c) for x, c in zip(r, cols)]) is not False]
+    return _choose(possible or readings, cols, None, "merged_cells")
 
 
 def value_fields(mt, matches, text: Sequence[str]) -> list[Cell]:
@@ -598,7 +600,7 @@ def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[
     return (positions, where, gap) if gap > 0 else None
 
 
-def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places, check: Optional[Check]) -> list[list[Cell]]:
+def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> list[list[Cell]]:
     """Readings of a space-aligned row whose figures may be two cells run
     together: a figure sits at its column, a merged one at or between its two
     columns; a column no figure reaches was dropped (printed blank)."""
@@ -611,9 +613,7 @@ def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places, check:
         if len(out) > MAX_SPLITS:
             return
         if i == len(vals):
-            full = acc + [blank] * (k - len(acc))
-            if check is None or check([_numeric(x, c) for x, c in zip(full, columns)]) is not False:
-                out.append(full)
+            out.append(acc + [blank] * (k - len(acc)))
             return
         c, x = vals[i], where[i]
         for j in range(len(acc), k):
