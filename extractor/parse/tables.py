@@ -466,10 +466,13 @@ def _settle_by_columns(placed_rows):
 
 def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optional[Check]) -> Optional[list[Cell]]:
     """Too few numbers and one looks like two cells run together ("04"): the
-    split that makes the row add up wins over where the numbers sit."""
+    split that makes the row add up wins over where the numbers sit. Not when
+    the row prints its blank fields (``with_merged_cells`` read them)."""
     nonblank = [v for v in values if v.kind == "value"]
     gap = len(columns) - len(nonblank)
     if check is None or not 0 < gap <= 3:
+        return None
+    if nonblank and any(v.kind == "blank" and not v.text for v in values[values.index(nonblank[0]):]):
         return None
     if not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
         return None
