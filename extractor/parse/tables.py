@@ -19,7 +19,7 @@ from ..normalise import NormalisedText, parse_cell
 from ..template import DECIMAL_COLUMNS, SIGNED_COLUMNS, Row, Table
 from .rows import LogicalRow, assemble, match_rows, row_patterns
 from .header import SUBTOTAL, UNREAD, printed_order
-from .settle import column_checks, settle
+from .settle import column_checks, settle, sides_fit
 from .tokens import Cell, Line, field_index, separator
 
 Check = Callable[[list[Optional[float]]], Optional[bool]]
@@ -70,19 +70,9 @@ def sum_check(n_parts: int) -> Check:
     """
 
     def check(vals: list[Optional[float]]) -> Optional[bool]:
-        return sum_fits(vals[:n_parts], vals[n_parts])
+        return sides_fit(vals[:n_parts], vals[n_parts:n_parts + 1])
 
     return check
-
-
-def sum_fits(parts: Sequence[Optional[float]], total: Optional[float]) -> Optional[bool]:
-    """Do ``parts`` add up to ``total``? None when a blank leaves it open."""
-    known = sum(v for v in parts if v is not None)
-    if total is not None and known > total + 1e-9:
-        return False
-    if total is None or any(v is None for v in parts):
-        return None
-    return abs(known - total) < 1e-9
 
 
 def align(values: Sequence[Cell], columns: Sequence[str],
@@ -742,7 +732,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     col_names = [c.split(".")[1] for c in columns]
 
     def flat_check(vals):
-        res = [sum_fits(vals[r * 5:r * 5 + 4], vals[r * 5 + 4]) for r in range(3)]
+        res = [sides_fit(vals[r * 5:r * 5 + 4], vals[r * 5 + 4:r * 5 + 5]) for r in range(3)]
         if any(x is False for x in res):
             return False
         return True if all(x for x in res) else None
