@@ -161,14 +161,11 @@ def merged_readings(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[C
                 out.append(acc)
             return
         c = vals[i]
-        if c.kind == "blank" and not c.text:
-            if after_split:
-                walk(i + 1, acc, False)  # the empty field a merged cell left beside it
-        elif _figure(c):
+        empty = c.kind == "blank" and not c.text
+        if empty and after_split:
+            walk(i + 1, acc, False)  # the empty field a merged cell left beside it
+        if empty or _figure(c):
             walk(i + 1, acc + [c], False)
-        if c.kind == "blank" and not c.text:
-            walk(i + 1, acc + [c], False)
-            return
         for a, b in _cuts(c):
             walk(i + 1, acc + [a, b], True)
 
@@ -187,18 +184,6 @@ def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Opt
     need = len(columns) - len(vals)
     found: list[list[Cell]] = []
 
-    def pieces(c: Cell):
-        t = c.text.strip()
-        if not t.isdigit() or len(t) < 2:
-            return []
-        out = []
-        for cut in range(1, len(t)):
-            a, b = t[:cut], t[cut:]
-            if (len(a) > 1 and a[0] == "0") or (len(b) > 1 and b[0] == "0"):
-                continue
-            out.append((_piece(c, 0, cut), _piece(c, cut, len(t))))
-        return out
-
     seen: set = set()
 
     def walk(i: int, acc: list[Cell], left: int):
@@ -212,7 +197,7 @@ def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Opt
             return
         walk(i + 1, acc + [vals[i]], left)
         if left:
-            for a, b in pieces(vals[i]):
+            for a, b in _cuts(vals[i]):
                 walk(i + 1, acc + [a, b], left - 1)
 
     walk(0, [], need)
