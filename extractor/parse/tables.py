@@ -460,19 +460,20 @@ def with_merged_cells(mt, matches, lines: Sequence[Line], text: Sequence[str], c
     (``placed_readings``), else over its value fields (``merged_readings``).
     One reading is taken; several leave the cells they disagree on null with
     candidates (the column sums may settle them later)."""
+    cols = mt.template_row.columns
     places = column_positions(mt, matches, lines)
     if places is not None:
-        vals = [v for v in mt.row.values if v.kind == "value"]
-        return merged_choice(vals, mt.template_row.columns, check,
-                             lambda: placed_readings(vals, mt.template_row.columns, places))
-    return merged_choice(value_fields(mt, matches, text), mt.template_row.columns, check)
+        printed = [v for v in mt.row.values if v.kind == "value" or v.text]  # a dash is a cell too
+        figures = [v for v in printed if v.kind == "value"]
+        return merged_choice(printed, cols, check, lambda: placed_readings(figures, cols, places))
+    return merged_choice(value_fields(mt, matches, text), cols, check)
 
 
 def merged_choice(vals: Sequence[Cell], cols: Sequence[str], check: Optional[Check], readings=None):
     """(assignment, flags, alternatives) from the row's readings (``merged_readings``
     unless given), or None when no figure looks like two cells or the cells
     read as printed."""
-    nonblank = [v for v in vals if v.kind == "value"]
+    nonblank = [v for v in vals if v.kind == "value" or v.text]
     if len(nonblank) >= len(cols) or not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
         return None
     if len(vals) == len(cols) and all(_figure(v) for v in vals) and (
