@@ -32,16 +32,25 @@ def column_checks(values: dict[str, Reading], n_cols: int) -> list[tuple[set[str
         def col(r: str) -> Value:
             return values[r][c] if r in values else None
 
-        parts = [col(r) for r in handled]
-        total = col("total_handled")
         if handled and "total_handled" in values:
-            ok = None if total is None or any(p is None for p in parts) else abs(sum(parts) - total) < 1e-9
-            out.append(({*handled, "total_handled"}, ok))
+            out.append(({*handled, "total_handled"}, sides_fit([col(r) for r in handled], [col("total_handled")])))
         ends = [col(r) for r in _TOTALS]
         if all(r in values for r in _TOTALS):
-            ok = None if any(v is None for v in ends) else abs(ends[0] + ends[1] - ends[2] - ends[3]) < 1e-9
-            out.append((set(_TOTALS), ok))
+            out.append((set(_TOTALS), sides_fit(ends[:2], ends[2:])))
     return out
+
+
+def sides_fit(left: Sequence[Value], right: Sequence[Value]) -> Optional[bool]:
+    """Do the two sides add up to the same? None when blanks leave it open;
+    counts are never negative, so a side printed whole already exceeded by
+    the other's printed figures fails."""
+    known = [sum(v for v in side if v is not None) for side in (left, right)]
+    whole = [all(v is not None for v in side) for side in (left, right)]
+    if all(whole):
+        return abs(known[0] - known[1]) < 1e-9
+    if (whole[0] and known[1] > known[0] + 1e-9) or (whole[1] and known[0] > known[1] + 1e-9):
+        return False
+    return None
 
 
 def settle(values: dict[str, Reading], alternatives: dict[str, Sequence[Reading]],

@@ -19,7 +19,7 @@ from ..normalise import NormalisedText, parse_cell
 from ..template import DECIMAL_COLUMNS, SIGNED_COLUMNS, Row, Table
 from .rows import LogicalRow, assemble, match_rows, row_patterns
 from .header import SUBTOTAL, UNREAD, printed_order
-from .settle import column_checks, settle
+from .settle import column_checks, settle, sides_fit
 from .tokens import Cell, Line, field_index, separator
 
 Check = Callable[[list[Optional[float]]], Optional[bool]]
@@ -63,12 +63,14 @@ def _numeric(c: Optional[Cell], column: str) -> Optional[float]:
 
 
 def sum_check(n_parts: int) -> Check:
-    """The last of n_parts+1 values is the sum of the others (None if unknowable)."""
+    """The last of n_parts+1 values is the sum of the others (None if unknowable).
+
+    Counts are never negative, so with blank parts the row still fails when
+    the parts it prints already exceed its total.
+    """
 
     def check(vals: list[Optional[float]]) -> Optional[bool]:
-        if any(v is None for v in vals[: n_parts + 1]):
-            return None
-        return abs(sum(vals[:n_parts]) - vals[n_parts]) < 1e-9
+        return sides_fit(vals[:n_parts], vals[n_parts:n_parts + 1])
 
     return check
 
@@ -140,22 +142,47 @@ def align(values: Sequence[Cell], columns: Sequence[str],
     return _choose(cands, columns, check, "missing_values")
 
 
+def merged_readings(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell]]:
+    """Every reading of a row with merged cells (``41`` for 4 | 1) and blank fields.
+
+    A figure of several digits is one cell or two run together; a blank field
+    is a dropped cell, or, right after two merged cells, the empty field their
+    merging left. A figure never starts with 0 (``00`` is two cells). Readings
+    that fill the columns exactly are kept (at most MAX_SPLITS of them).
+    """
+    k = len(columns)
+    out: list[list[Cell]] = []
+
+    def walk(i: int, acc: list[Cell], after_split: bool):
+        if len(out) > MAX_SPLITS or len(acc) > k:
+            return
+        if i == len(vals):
+            if len(acc) == k:
+                out.append(acc)
+            return
+        c = vals[i]
+        empty = c.kind == "blank" and not c.text
+        if empty and after_split:
+            walk(i + 1, acc, False)  # the empty field a merged cell left beside it
+        if empty or _figure(c):
+            walk(i + 1, acc + [c], False)
+        for a, b in _cuts(c):
+            walk(i + 1, acc + [a, b], True)
+
+    walk(0, [], False)
+    return out if len(out) <= MAX_SPLITS else []
+
+
+def _figure(c: Cell) -> bool:
+    """Can the cell be one printed figure? ``00`` or ``01`` cannot."""
+    t = c.text.strip()
+    return not (t.isdigit() and len(t) > 1 and t[0] == "0")
+
+
 def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Optional[list[Cell]]:
     """The one way of splitting merged digits that makes the row add up."""
     need = len(columns) - len(vals)
     found: list[list[Cell]] = []
-
-    def pieces(c: Cell):
-        t = c.text.strip()
-        if not t.isdigit() or len(t) < 2:
-            return []
-        out = []
-        for cut in range(1, len(t)):
-            a, b = t[:cut], t[cut:]
-            if (len(a) > 1 and a[0] == "0") or (len(b) > 1 and b[0] == "0"):
-                continue
-            out.append((_piece(c, 0, cut), _piece(c, cut, len(t))))
-        return out
 
     seen: set = set()
 
@@ -170,7 +197,7 @@ def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Opt
             return
         walk(i + 1, acc + [vals[i]], left)
         if left:
-            for a, b in pieces(vals[i]):
+            for a, b in _cuts(vals[i]):
                 walk(i + 1, acc + [a, b], left - 1)
 
     walk(0, [], need)
@@ -334,6 +361,10 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         if order is not None:
             placed_rows.append(_placed_in_printed_order(mt, t, order, matches, lines))
             continue
+        merged = with_merged_cells(mt, matches, lines, nt.lines, chk)
+        if merged is not None:
+            placed_rows.append((t, merged[0], merged[1] + (["label_by_position"] if mt.by_position else []), merged[2]))
+            continue
         placed = _merged_first(mt.row.values, t.columns, chk)
         if placed is None:
             placed = by_column_position(mt, matches, lines)
@@ -417,24 +448,117 @@ def _settle_by_columns(placed_rows):
 
 def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optional[Check]) -> Optional[list[Cell]]:
     """Too few numbers and one looks like two cells run together ("04"): the
-    split that makes the row add up wins over where the numbers sit."""
+    split that makes the row add up wins over where the numbers sit. Not when
+    the row prints its blank fields (``with_merged_cells`` read them)."""
     nonblank = [v for v in values if v.kind == "value"]
     gap = len(columns) - len(nonblank)
     if check is None or not 0 < gap <= 3:
+        return None
+    if nonblank and any(v.kind == "blank" and not v.text for v in values[values.index(nonblank[0]):]):
         return None
     if not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
         return None
     return _split_merged(nonblank, columns, check)
 
 
+def with_merged_cells(mt, matches, lines: Sequence[Line], text: Sequence[str], check: Optional[Check]):
+    """A row with fewer figures than columns, one of them maybe two cells run
+    together: its readings, by where its figures sit in space-aligned text
+    (``placed_readings``), else over its value fields (``merged_readings``).
+    One reading is taken; several leave the cells they disagree on null with
+    candidates (the column sums may settle them later)."""
+    cols = mt.template_row.columns
+    places = column_positions(mt, matches, lines)
+    if places is not None:
+        printed = [v for v in mt.row.values if v.kind == "value" or v.text]  # a dash is a cell too
+        figures = [v for v in printed if v.kind == "value"]
+        return merged_choice(printed, cols, check, lambda: placed_readings(figures, cols, places))
+    return merged_choice(value_fields(mt, matches, text), cols, check)
+
+
+def merged_choice(vals: Sequence[Cell], cols: Sequence[str], check: Optional[Check], readings=None):
+    """(assignment, flags, alternatives) from the row's readings (``merged_readings``
+    unless given), or None when no figure looks like two cells or the cells
+    read as printed."""
+    nonblank = [v for v in vals if v.kind == "value" or v.text]
+    if len(nonblank) >= len(cols) or not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+        return None
+    if len(vals) == len(cols) and all(_figure(v) for v in vals) and (
+            check is None or check([_numeric(x, c) for x, c in zip(vals, cols)]) is not False):
+        return None  # a field for each column, readable as printed: nothing was merged
+    readings = readings() if readings is not None else merged_readings(vals, cols)
+    if not readings:
+        return None
+    # the row's total chooses; a reading the print allows alone is taken even
+    # where the total disagrees (the report's own inconsistency, which its checks report)
+    possible = [r for r in readings if check is None or check([_numeric(x, c) for x, c in zip(r, cols)]) is not False]
+    return _choose(possible or readings, cols, None, "merged_cells")
+
+
+def value_fields(mt, matches, text: Sequence[str]) -> list[Cell]:
+    """A row's value and blank cells from where the table's figures start
+    (empty label columns before them are no cells)."""
+    vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
+    first = first_value_field(mt, matches, text)
+    if first is not None:
+        vals = [v for v in vals if field_index(text[vals[0].line], v) >= first]
+    if vals and _open_end(mt, matches, text):
+        vals.append(_blank(vals[-1].line))
+    return vals
+
+
+def _open_end(mt, matches, text: Sequence[str]) -> bool:
+    """A tab or pipe row that ends with an empty field (``…|0|01|``) where the
+    table's complete rows end with a figure: its last cell is printed blank."""
+    lines = {v.line for v in mt.row.values}
+    if not mt.row.multi or len(lines) != 1:
+        return False
+    raw = text[lines.pop()].rstrip()
+    sep = separator(raw)
+    if sep is None or not raw.endswith(sep):
+        return False
+    k = len(mt.template_row.columns)
+    ends = set()
+    for other in matches:
+        ov = [v for v in other.row.values if v.kind == "value"]
+        if other is not mt and len(ov) == k and len({v.line for v in ov}) == 1:
+            line = text[ov[0].line].rstrip()
+            ends.add(separator(line) == sep and line.endswith(sep))
+    return ends == {False}
+
+
 def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Optional[Cell]]]:
     """Space-aligned text (from a PDF) drops blank cells; where its numbers sit
-    says which columns they are: compare with a complete row of the same
-    columns, or with the column headings above."""
+    says which columns they are (``column_positions``)."""
+    k = len(mt.template_row.columns)
+    vals = [v for v in mt.row.values if v.kind == "value"]
+    places = column_positions(mt, matches, lines)
+    if places is None or len(vals) >= k:
+        return None
+    positions, where, gap = places
+    out: list[Optional[Cell]] = [None] * k
+    last = -1
+    for v, x in zip(vals, where):
+        j = min(range(k), key=lambda i: abs(positions[i] - x))
+        if j <= last or abs(positions[j] - x) > gap / 2 or out[j] is not None:
+            return None
+        out[j] = v
+        last = j
+    return [c if c is not None else _blank(vals[0].line) for c in out]
+
+
+def _blank(line: int) -> Cell:
+    return Cell("blank", "", "", line, 0, 0, "blank")
+
+
+def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float]]:
+    """Where the columns sit in space-aligned text, where the row's figures
+    sit, and the narrowest gap between columns: from a complete row of the
+    same columns (right edges), or from the column headings above (centres)."""
     cols = mt.template_row.columns
     k = len(cols)
     vals = [v for v in mt.row.values if v.kind == "value"]
-    if not vals or len(vals) >= k or not all(v.x1 > 0 for v in vals):
+    if not vals or not all(v.x1 > 0 for v in vals):
         return None
     line_no = vals[0].line
     refs = []
@@ -459,17 +583,44 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
         positions = [(c.x0 + c.x1) / 2 for c in header]
         where = [(v.x0 + v.x1) / 2 for v in vals]
     gap = min((b - a for a, b in zip(positions, positions[1:])), default=0)
-    if gap <= 0:
-        return None
-    out: list[Optional[Cell]] = [None] * k
-    last = -1
-    for v, x in zip(vals, where):
-        j = min(range(k), key=lambda i: abs(positions[i] - x))
-        if j <= last or abs(positions[j] - x) > gap / 2 or out[j] is not None:
-            return None
-        out[j] = v
-        last = j
-    return [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
+    return (positions, where, gap) if gap > 0 else None
+
+
+def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> list[list[Cell]]:
+    """Readings of a space-aligned row whose figures may be two cells run
+    together: a figure sits at its column, a merged one at or between its two
+    columns; a column no figure reaches was dropped (printed blank)."""
+    positions, where, gap = places
+    k = len(columns)
+    out: list[list[Cell]] = []
+    blank = _blank(vals[0].line)
+
+    def walk(i: int, acc: list[Cell]):
+        if len(out) > MAX_SPLITS:
+            return
+        if i == len(vals):
+            out.append(acc + [blank] * (k - len(acc)))
+            return
+        c, x = vals[i], where[i]
+        for j in range(len(acc), k):
+            pad = [blank] * (j - len(acc))
+            if _figure(c) and abs(positions[j] - x) <= gap / 2:
+                walk(i + 1, acc + pad + [c])
+            if j + 1 < k and positions[j] - gap / 2 <= x <= positions[j + 1] + gap / 2:
+                for a, b in _cuts(c):
+                    walk(i + 1, acc + pad + [a, b])
+
+    walk(0, [])
+    return out if len(out) <= MAX_SPLITS else []
+
+
+def _cuts(c: Cell) -> list[tuple[Cell, Cell]]:
+    """Each way to read a cell's digits as two figures run together (no piece starts with 0)."""
+    t = c.text.strip()
+    if not t.isdigit():
+        return []
+    return [(_piece(c, 0, cut), _piece(c, cut, len(t))) for cut in range(1, len(t))
+            if not (cut > 1 and t[0] == "0") and not (len(t) - cut > 1 and t[cut] == "0")]
 
 
 def by_pitch(vals: Sequence[Cell], k: int, check: Optional[Check] = None,
@@ -508,9 +659,35 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
     k = len(cols)
     vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
     nonblank = [v for v in vals if v.kind == "value"]
-    if not mt.row.multi or not nonblank or len(nonblank) == k or len({v.line for v in vals}) != 1:
+    if not nonblank or len(nonblank) == k:
+        return None
+    first = first_value_field(mt, matches, text)
+    if first is None:
         return None
     line_no = nonblank[0].line
+    raw = text[line_no]
+    out: list[Optional[Cell]] = [None] * k
+    for v in nonblank:
+        i = field_index(raw, v) - first
+        if not 0 <= i < k or out[i] is not None:
+            return None
+        out[i] = v
+    placed = [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
+    if check is not None and check([_numeric(x, c) for x, c in zip(placed, cols)]) is False:
+        return None
+    return placed
+
+
+def first_value_field(mt, matches, text: Sequence[str]) -> Optional[int]:
+    """The field where a tab or pipe row's figures start, as the table's
+    complete rows printed in the same grid (as many fields) show; None if
+    the row is not one such line or the complete rows disagree."""
+    cols = mt.template_row.columns
+    k = len(cols)
+    vals = [v for v in mt.row.values if v.kind in ("value", "blank")]
+    if not mt.row.multi or not vals or len({v.line for v in vals}) != 1:
+        return None
+    line_no = vals[0].line
     sep = separator(text[line_no])
     if sep is None:
         return None
@@ -526,20 +703,7 @@ def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) 
         fields = [field_index(raw, v) for v in ov]
         if fields == list(range(fields[0], fields[0] + k)):
             starts[fields[0]] = starts.get(fields[0], 0) + 1
-    if len(starts) != 1:
-        return None
-    first = next(iter(starts))
-    raw = text[line_no]
-    out: list[Optional[Cell]] = [None] * k
-    for v in nonblank:
-        i = field_index(raw, v) - first
-        if not 0 <= i < k or out[i] is not None:
-            return None
-        out[i] = v
-    placed = [c if c is not None else Cell("blank", "", "", line_no, 0, 0, "blank") for c in out]
-    if check is not None and check([_numeric(x, c) for x, c in zip(placed, cols)]) is False:
-        return None
-    return placed
+    return next(iter(starts)) if len(starts) == 1 else None
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:
@@ -587,13 +751,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     col_names = [c.split(".")[1] for c in columns]
 
     def flat_check(vals):
-        res = []
-        for r in range(3):
-            part = vals[r * 5:(r + 1) * 5]
-            if any(v is None for v in part):
-                res.append(None)
-            else:
-                res.append(abs(sum(part[:4]) - part[4]) < 1e-9)
+        res = [sides_fit(vals[r * 5:r * 5 + 4], vals[r * 5 + 4:r * 5 + 5]) for r in range(3)]
         if any(x is False for x in res):
             return False
         return True if all(x for x in res) else None
@@ -602,7 +760,8 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     if not any(c.kind == "value" for c in seq):
         return labelled if labelled.found_rows else out
     placed = by_pitch(seq, len(col_names), flat_check, col_names)
-    assigned, flags, alts = (placed, [], []) if placed else align(seq, col_names, flat_check)
+    assigned, flags, alts = ((placed, [], []) if placed else None) or merged_choice(
+        seq, col_names, flat_check) or align(seq, col_names, flat_check)
     for i, key in enumerate(columns):
         c = assigned[i] if i < len(assigned) else None
         rc = make_cell(nt, c, col_names[i], flags)
