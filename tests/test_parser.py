@@ -249,3 +249,22 @@ def test_table_four_in_space_aligned_text_keeps_a_blank_cell_in_its_gap():
     rl = extract_text(text, "t.txt").tables["review_litigation"]
     assert [rl["review"][c] for c in ("upheld", "corrected", "other", "pending", "total")] == [33, 0, 0, None, 33]
     assert rl["litigation_direct"]["total"] == 28 and rl["litigation_after_review"]["total"] == 3
+
+
+def test_run_together_figures_of_table_two_chosen_by_what_the_prose_states():
+    """``8855698`` cuts many ways and table 二 has no sums; the sentences
+    ``现行有效…规范性文件698件`` and ``制发的规范性文件88件`` leave one reading.
+    Without them the cells stay null with their candidates."""
+    from extractor.pipeline import extract_text
+
+    table = ("二、主动公开政府信息情况第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
+             "规章000行政规范性文件8855698第二十条第（五）项信息内容本年处理决定数量行政许可10690"
+             "第二十条第（六）项信息内容本年处理决定数量行政处罚2113行政强制0")
+    prose = "一是做好规范性文件公开。集中公开现行有效行政规范性文件698件，动态更新本年度制发的规范性文件88件。"
+    head = "某区人民政府2022年政府信息公开工作年度报告\n一、总体情况\n"
+    told = extract_text(head + prose + "\n" + table + "\n", "t.txt")
+    row = told.tables["active_disclosure"]["normative_documents"]
+    assert [row[c] for c in ("issued", "repealed", "in_force")] == [88, 55, 698]
+    assert "settled_by_prose" in told.cells["active_disclosure.normative_documents.issued"].flags
+    untold = extract_text(head + table + "\n", "t.txt")
+    assert untold.tables["active_disclosure"]["normative_documents"]["issued"] is None

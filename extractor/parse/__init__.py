@@ -24,7 +24,7 @@ from ..template import (
 )
 from .legacy import parse_legacy, settle_by_prose
 from .locate import locate_tables
-from .narrative import narrative_figures
+from .narrative import narrative_figures, stated_documents
 from .prose import legacy_from_prose
 from .tables import parse_flat_table, parse_rows_table, sum_check
 from .tokens import Line, tokenize
@@ -135,7 +135,8 @@ def parse_document(nt: NormalisedText, template: str, sections: Sequence[Section
     if "active_disclosure" in regions:
         a, b = regions["active_disclosure"]
         table = ACTIVE_2021 if template == "2021" else ACTIVE_2019
-        tp = parse_rows_table(nt, tokens[a:b], table, table.rows)
+        stated = stated_documents(nt, list(regions.values()))
+        tp = parse_rows_table(nt, tokens[a:b], table, table.rows, stated=stated)
         doc.cells.update(tp.cells)
         doc.found_rows["active_disclosure"] = tp.found_rows
     if "applications" in regions:

@@ -1,13 +1,14 @@
 """Figures stated in the prose (本年新收…申请 N 件, 行政复议 N 件).
 
 They feed the ``narrative.*`` checks, which only warn: prose is loose, and a
-sentence never changes a table cell.
+sentence never changes a table cell. ``stated_documents`` lets a sentence
+choose among the readings of run-together figures, never overrule a figure.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 from ..normalise import NormalisedText
 
@@ -35,4 +36,33 @@ def narrative_figures(nt: NormalisedText, region: Optional[tuple[int, int]], leg
             m = pat.search(line)
             if m:
                 out[key] = int(m.group(1))
+    return out
+
+
+# Table 二's document rows as prose states them: (row word, column words) per column key.
+_DOC_ROWS = {"regulations": "规章", "normative_documents": "规范性文件"}
+_DOC_COLUMNS = {
+    "issued": "制发|制定|出台|印发", "made": "制发|制定|出台|印发", "repealed": "废止|失效|清理",
+    "in_force": "现行有效", "total_public": "现行有效|累计公开|对外公开",
+}
+
+
+def stated_documents(nt: NormalisedText, skip: Sequence[tuple[int, int]] = ()) -> dict[tuple[str, str], set[int]]:
+    """Figures the prose states for table 二's document rows, by (row, column):
+    ``集中公开现行有效行政规范性文件698件，动态更新本年度制发的规范性文件88件``.
+
+    They never change a printed cell; they only choose among the readings of
+    figures run together that the table alone cannot cut (``8855698``)."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for i, line in enumerate(nt.lines):
+        if any(a <= i < b for a, b in skip) or "\t" in line or "|" in line:
+            continue
+        for clause in re.split(r"[。；;，,]", line):
+            for row, word in _DOC_ROWS.items():
+                if word not in clause:
+                    continue
+                for col, verbs in _DOC_COLUMNS.items():
+                    pat = rf"(?:{verbs})[^\d]{{0,12}}?{word}[^\d]{{0,4}}?(\d+)\s*件|{word}[^\d]{{0,6}}?(?:{verbs})[^\d]{{0,6}}?(\d+)\s*件"
+                    for m in re.finditer(pat, clause):
+                        out.setdefault((row, col), set()).add(int(m.group(1) or m.group(2)))
     return out

@@ -139,6 +139,8 @@ def align(values: Sequence[Cell], columns: Sequence[str],
     for pos in combinations(range(k), gaps):
         it = iter(vals)
         cands.append([None if i in pos else next(it) for i in range(k)])
+    if gaps == 2 and len(nonblank) == 1:
+        cands += digit_splits(nonblank, columns)[:64]  # or one run of figures for the whole row (8855698)
     return _choose(cands, columns, check, "missing_values")
 
 
@@ -334,8 +336,10 @@ def _choose(cands, columns, check, why):
 
 
 def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, rows: Sequence[Row],
-                     checks: Optional[dict[str, Check]] = None) -> TableParse:
-    """A table printed as labelled rows (二 and 三)."""
+                     checks: Optional[dict[str, Check]] = None,
+                     stated: Optional[dict[tuple[str, str], set[int]]] = None) -> TableParse:
+    """A table printed as labelled rows (二 and 三). ``stated``: figures the
+    prose states per (row, column), which may choose among a row's readings."""
     strong = [row_patterns(r) for r in rows]
     logical = assemble(lines, strong)
     logical = [r for r in logical if any(v.kind == "value" for v in r.values)]
@@ -381,6 +385,8 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
         placed_rows.append((t, assigned, flags, alts))
     if table.key == "applications":
         placed_rows = _settle_by_columns(placed_rows)
+    if stated:
+        placed_rows = [_settle_by_statements(row, stated) for row in placed_rows]
     out = TableParse()
     for t, assigned, flags, alts in placed_rows:
         out.found_rows.append(t.key)
@@ -444,6 +450,27 @@ def _settle_by_columns(placed_rows):
             a, f, alts = pick, [x for x in f if x != "ambiguous"] + ["settled_by_column_sums"], []
         out.append((t, a, f, alts))
     return out
+
+
+def _settle_by_statements(placed, stated: dict[tuple[str, str], set[int]]):
+    """An ambiguous row whose readings the prose tells apart: the readings
+    whose figures agree with every statement some reading agrees with (a
+    statement no reading fits is loose prose and is ignored); the cells they
+    all agree on are taken, the rest stay null with the narrower candidates."""
+    t, assigned, flags, alts = placed
+    if not alts or "ambiguous" not in flags:
+        return placed
+    keep = list(alts)
+    for i, col in enumerate(t.columns):
+        said = stated.get((t.key, col))
+        fits = [a for a in keep if said and a[i] is not None and _numeric(a[i], col) in said]
+        if fits:
+            keep = fits
+    if len(keep) == len(alts):
+        return placed
+    assigned, rest, alts = _choose(keep, t.columns, None, "settled_by_prose")  # the cells they agree on
+    kept = [f for f in flags if f not in ("ambiguous", "missing_values", "split_digits", "extra_values", "merged_cells")]
+    return t, assigned, kept + (rest or ["settled_by_prose"]), alts
 
 
 def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optional[Check]) -> Optional[list[Cell]]:
