@@ -55,7 +55,9 @@ def stated_documents(nt: NormalisedText, skip: Sequence[tuple[int, int]] = ()) -
     figures run together that the table alone cannot cut (``8855698``)."""
     out: dict[tuple[str, str], set[int]] = {}
     for i, line in enumerate(nt.lines):
-        if any(a <= i < b for a, b in skip) or "\t" in line or "|" in line:
+        if not any(w in line for w in _DOC_ROWS.values()) or "\t" in line or "|" in line:
+            continue
+        if any(a <= i < b for a, b in skip):
             continue
         for clause in re.split(r"[。；;，,]", line):
             for row, word in _DOC_ROWS.items():
