@@ -82,8 +82,9 @@ def assess(result: Result) -> Result:
     r = result
     values = _values(r)
     checks = run_checks(values, r.narrative)
-    for key, c in r.cells.items():
-        c.inferred = None
+    for c in r.cells.values():
+        if c.inferred is not None:  # assigning a pydantic field costs; most cells have none
+            c.inferred = None
     inferred = infer_cells(r, checks)
     for key, inf in inferred.items():
         r.cells[key].inferred = inf

@@ -9,6 +9,7 @@ Labels are given in simplified characters; ``aliases`` are extra substrings
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 TEMPLATES: tuple[str, ...] = ("2019", "2021", "legacy")
@@ -280,6 +281,12 @@ def expected_keys(template: str, *, other_form: str | None = None) -> list[str]:
     ``"single"`` (other_handling) or ``"split"`` (the three 2021 rows); by
     default the template's own form.
     """
+    return list(_expected_keys(template, other_form))
+
+
+@lru_cache(maxsize=64)
+def _expected_keys(template: str, other_form: str | None) -> tuple[str, ...]:
+    """The keys of ``expected_keys``, built once per template and form (every result asks)."""
     keys: list[str] = []
     for t in tables_for(template):
         rows = t.rows
@@ -287,7 +294,7 @@ def expected_keys(template: str, *, other_form: str | None = None) -> list[str]:
             rows = applications_rows(template, other_form)
         for r in rows:
             keys.extend(f"{t.key}.{r.key}.{c}" for c in r.columns)
-    return keys
+    return tuple(keys)
 
 
 def applications_rows(template: str, other_form: str | None = None) -> tuple[Row, ...]:

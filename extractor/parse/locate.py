@@ -89,8 +89,10 @@ def hits_of(key: str, name: str) -> frozenset[str]:
 
 def line_key(line: Line) -> str:
     """The label text of a line that is not prose ("" for prose and value-only lines)."""
-    if any(c.kind == "prose" for c in line.cells):
-        return ""
+    return "" if _has_prose(line) else _label_text(line)
+
+
+def _label_text(line: Line) -> str:
     return label_key("".join(c.text for c in line.cells if c.kind == "label"))
 
 
@@ -149,13 +151,14 @@ def line_hits(lines: Sequence[Line], wrapped: dict[int, list[str]],
         if not line.multi and line.cells[0].kind in ("value", "blank"):
             out.append((line, False, {}))  # a figure alone on its line names nothing
             continue
-        key = line_key(line)
+        prose = _has_prose(line)
+        key = "" if prose else _label_text(line)  # line_key, with the prose test done once
         extra = wrapped.get(line.index)
         if extra:
             hits = {name: frozenset().union(*(hits_of(k, name) for k in (key, *extra))) for name in names}
         else:
             hits = _hits_by_table(key, tuple(names)) if key else {}
-        out.append((line, _has_prose(line), hits))
+        out.append((line, prose, hits))
     return out
 
 
@@ -175,6 +178,11 @@ def _runs(hits: Sequence[tuple[Line, bool, dict[str, frozenset[str]]]],
     for line, is_prose, by_table in hits:
         named = [t for t in names if by_table.get(t)]
         worded = line.multi or line.cells[0].kind not in ("value", "blank")  # figures alone: a table's own cells
+        if not named:  # most lines name nothing: every table's gap grows (as below)
+            for name in names:
+                gap[name] += worded
+                prose[name] += is_prose
+            continue
         for name in names:
             ids = by_table.get(name)
             if not ids:

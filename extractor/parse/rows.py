@@ -143,7 +143,9 @@ def _bigrams(s: str) -> frozenset:
     return frozenset(s[i:i + 2] for i in range(len(s) - 1)) if len(s) > 1 else frozenset({s})
 
 
+@lru_cache(maxsize=1024)
 def row_patterns(row: Row) -> tuple[str, ...]:
+    """A template row's label and aliases as label keys (cached: every table of every report asks)."""
     pats = [label_key(row.label)] + [label_key(a) for a in row.aliases]
     return tuple(p for p in pats if p)
 
@@ -197,34 +199,13 @@ class Match:
 def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
                value_count_ok: Optional[Callable[[LogicalRow, Row], bool]] = None) -> list[Match]:
     """Monotone alignment of logical rows to template rows maximising similarity."""
-    pats = [row_patterns(t) for t in template_rows]
+    pats = tuple(row_patterns(t) for t in template_rows)
     m, n = len(rows), len(template_rows)
-    sim = [[0.0] * n for _ in range(m)]
-    for i, r in enumerate(rows):
-        label = _match_key(r.label) if r.labels else ""
-        full = _match_key(r.full_label) if r.prefix else ""
-        tail = _match_key(r.label_with_suffix) if r.suffix and r.labels else ""
-        if tail and any(key_similarity(label, pats[j]) >= MATCH_THRESHOLD for j in range(n)):
-            tail = ""  # the label names a row by itself: what follows it is the next row's
-        for j in range(n):
-            s = key_similarity(label, pats[j]) if label else 0.0
-            if s < MATCH_THRESHOLD and full:
-                s2 = key_similarity(full, pats[j])
-                s = max(s, s2 * 0.95)
-            if s < MATCH_THRESHOLD and tail:
-                s = max(s, key_similarity(tail, pats[j]) * 0.95)
-            sim[i][j] = s if s >= MATCH_THRESHOLD else 0.0
-    # dp[i][j]: best score using rows[:i], template[:j]
-    dp = [[0.0] * (n + 1) for _ in range(m + 1)]
-    back = [[0] * (n + 1) for _ in range(m + 1)]
-    for i in range(1, m + 1):
-        for j in range(1, n + 1):
-            best, how = dp[i - 1][j], 1
-            if dp[i][j - 1] > best:
-                best, how = dp[i][j - 1], 2
-            if sim[i - 1][j - 1] > 0 and dp[i - 1][j - 1] + sim[i - 1][j - 1] > best:
-                best, how = dp[i - 1][j - 1] + sim[i - 1][j - 1], 3
-            dp[i][j], back[i][j] = best, how
+    sim = [_row_scores(_match_key(r.label) if r.labels else "",
+                       _match_key(r.full_label) if r.prefix else "",
+                       _match_key(r.label_with_suffix) if r.suffix and r.labels else "",
+                       pats) for r in rows]
+    back = _align_back(sim, m, n)
     pairs: list[tuple[int, int]] = []
     i, j = m, n
     while i > 0 and j > 0:
@@ -239,6 +220,48 @@ def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],
     pairs.reverse()
     matches = [Match(rows[a], template_rows[b], sim[a][b]) for a, b in pairs]
     return _fill_by_position(rows, template_rows, pairs, matches, value_count_ok)
+
+
+@lru_cache(maxsize=16384)
+def _row_scores(label: str, full: str, tail: str, pats: tuple[tuple[str, ...], ...]) -> tuple[float, ...]:
+    """A logical row's score against each template row (0 below the threshold).
+
+    Its label, the label with the lines before it (``full``) and with the
+    lines after it (``tail``) decide it alone, so rows printed alike in many
+    reports are scored once.
+    """
+    n = len(pats)
+    if tail and any(key_similarity(label, pats[j]) >= MATCH_THRESHOLD for j in range(n)):
+        tail = ""  # the label names a row by itself: what follows it is the next row's
+    out = []
+    for j in range(n):
+        s = key_similarity(label, pats[j]) if label else 0.0
+        if s < MATCH_THRESHOLD and full:
+            s2 = key_similarity(full, pats[j])
+            s = max(s, s2 * 0.95)
+        if s < MATCH_THRESHOLD and tail:
+            s = max(s, key_similarity(tail, pats[j]) * 0.95)
+        out.append(s if s >= MATCH_THRESHOLD else 0.0)
+    return tuple(out)
+
+
+def _align_back(sim: Sequence[Sequence[float]], m: int, n: int) -> list[list[int]]:
+    """The back-pointers of the monotone alignment maximising the summed scores:
+    1 skips a logical row, 2 a template row, 3 pairs them (ties prefer 1, then 2)."""
+    # dp[i][j]: best score using rows[:i], template[:j]
+    dp = [[0.0] * (n + 1) for _ in range(m + 1)]
+    back = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(1, m + 1):
+        prev, cur, scores, how_row = dp[i - 1], dp[i], sim[i - 1], back[i]
+        for j in range(1, n + 1):
+            best, how = prev[j], 1
+            if cur[j - 1] > best:
+                best, how = cur[j - 1], 2
+            s = scores[j - 1]
+            if s > 0 and prev[j - 1] + s > best:
+                best, how = prev[j - 1] + s, 3
+            cur[j], how_row[j] = best, how
+    return back
 
 
 def _fill_by_position(rows, template_rows, pairs, matches, value_count_ok):
@@ -256,7 +279,10 @@ def _fill_by_position(rows, template_rows, pairs, matches, value_count_ok):
             if value_count_ok is None or value_count_ok(r, t):
                 extra.append(Match(r, t, 0.0, by_position=True))
     out = matches + extra
-    out.sort(key=lambda mt: [t.key for t in template_rows].index(mt.template_row.key))
+    order = {}
+    for k, t in enumerate(template_rows):
+        order.setdefault(t.key, k)  # the first row of a key, as list.index finds it
+    out.sort(key=lambda mt: order[mt.template_row.key])
     return out
 
 

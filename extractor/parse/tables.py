@@ -391,9 +391,8 @@ def parse_rows_table(nt: NormalisedText, lines: Sequence[Line], table: Table, ro
     for t, assigned, flags, alts in placed_rows:
         out.found_rows.append(t.key)
         for i, col in enumerate(t.columns):
-            cell_flags = list(flags)
             c = assigned[i] if i < len(assigned) else None
-            rc = make_cell(nt, c, col, cell_flags)
+            rc = make_cell(nt, c, col, flags)  # make_cell copies the flags
             if alts and c is None:
                 seen = set()
                 for alt in alts:
@@ -437,9 +436,11 @@ def _settle_by_columns(placed_rows):
     def reading(t, cells):
         return [(_numeric(c, col) if c is not None else None) for c, col in zip(cells, t.columns)]
 
-    values = {t.key: reading(t, a) for t, a, f, alts in placed_rows}
     alternatives = {t.key: [reading(t, x) for x in alts] for t, a, f, alts in placed_rows
                     if alts and "ambiguous" in f}
+    if not alternatives:
+        return placed_rows  # nothing to settle (most tables)
+    values = {t.key: reading(t, a) for t, a, f, alts in placed_rows}
     chosen = settle(values, alternatives, lambda v: column_checks(v, len(placed_rows[0][0].columns)))
     if chosen is None:
         return placed_rows
