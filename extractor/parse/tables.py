@@ -496,6 +496,8 @@ def with_merged_cells(mt, matches, lines: Sequence[Line], text: Sequence[str], c
     One reading is taken; several leave the cells they disagree on null with
     candidates (the column sums may settle them later)."""
     cols = mt.template_row.columns
+    if not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in mt.row.values):
+        return None  # no figure that could be two cells (merged_choice would say so, at more cost)
     places = column_positions(mt, matches, lines)
     if places is not None:
         printed = [v for v in mt.row.values if v.kind == "value" or v.text]  # a dash is a cell too
@@ -560,8 +562,8 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
     says which columns they are (``column_positions``)."""
     k = len(mt.template_row.columns)
     vals = [v for v in mt.row.values if v.kind == "value"]
-    places = column_positions(mt, matches, lines)
-    if places is None or len(vals) >= k:
+    places = column_positions(mt, matches, lines) if len(vals) < k else None
+    if places is None:
         return None
     positions, where, gap = places
     out: list[Optional[Cell]] = [None] * k
