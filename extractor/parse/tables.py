@@ -725,9 +725,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
                      checks: Optional[dict[str, Check]] = None) -> TableParse:
     """Table 四: labelled rows if printed so, else one flat run of 15 numbers."""
     labelled = parse_rows_table(nt, lines, table, table.rows, checks)
-    if len(labelled.found_rows) == len(table.rows) and not any(
-        "ambiguous" in c.flags or "missing" in c.flags for c in labelled.cells.values()
-    ):
+    if len(labelled.found_rows) == len(table.rows) and not _unread(labelled):
         return labelled
     seq: list[Cell] = []
     pending_blanks: list[Cell] = []
@@ -772,4 +770,11 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
                                                raw=x.raw if x else None, note="another alignment"))
         out.cells[f"{table.key}.{key}"] = rc
     out.found_rows = [r.key for r in table.rows]
+    if len(labelled.found_rows) == len(table.rows) and _unread(labelled) < _unread(out):
+        return labelled  # the labelled rows, one cell unsure, read more than the figures run together
     return out
+
+
+def _unread(tp: TableParse) -> int:
+    """Cells left null as unsure (ambiguous or not found), not as printed blank."""
+    return sum(1 for c in tp.cells.values() if "ambiguous" in c.flags or "missing" in c.flags)
