@@ -71,7 +71,7 @@ def test_space_aligned_merged_figure_sits_at_or_between_its_columns():
     cells = row("0", "00", "0")
     positions = [10.0, 20.0, 30.0, 40.0]
     where = [10.0, 30.0, 40.0]  # 00 right-aligned under the third column
-    readings = placed_readings(cells, ("a", "b", "c", "d"), (positions, where, 10.0))
+    readings = placed_readings(cells, ("a", "b", "c", "d"), (positions, where, 10.0, False))
     assert [values(r) for r in readings] == [[0, 0, 0, 0]]
 
 

@@ -539,7 +539,7 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
     places = column_positions(mt, matches, lines)
     if places is None or len(vals) >= k:
         return None
-    positions, where, gap = places
+    positions, where, gap, _ = places
     out: list[Optional[Cell]] = [None] * k
     last = -1
     for v, x in zip(vals, where):
@@ -555,10 +555,11 @@ def _blank(line: int) -> Cell:
     return Cell("blank", "", "", line, 0, 0, "blank")
 
 
-def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float]]:
+def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float, bool]]:
     """Where the columns sit in space-aligned text, where the row's figures
-    sit, and the narrowest gap between columns: from a complete row of the
-    same columns (right edges), or from the column headings above (centres)."""
+    sit, the narrowest gap between columns, and whether these are right
+    edges: from a complete row of the same columns (right edges), or from
+    the column headings above (centres)."""
     cols = mt.template_row.columns
     k = len(cols)
     vals = [v for v in mt.row.values if v.kind == "value"]
@@ -587,14 +588,16 @@ def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[
         positions = [(c.x0 + c.x1) / 2 for c in header]
         where = [(v.x0 + v.x1) / 2 for v in vals]
     gap = min((b - a for a, b in zip(positions, positions[1:])), default=0)
-    return (positions, where, gap) if gap > 0 else None
+    return (positions, where, gap, bool(refs)) if gap > 0 else None
 
 
 def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> list[list[Cell]]:
     """Readings of a space-aligned row whose figures may be two cells run
     together: a figure sits at its column, a merged one at or between its two
-    columns; a column no figure reaches was dropped (printed blank)."""
-    positions, where, gap = places
+    columns (right-aligned, one ending on a column's right edge is that
+    column and the one before); a column no figure reaches was dropped
+    (printed blank)."""
+    positions, where, gap, right = places
     k = len(columns)
     out: list[list[Cell]] = []
     blank = _blank(vals[0].line)
@@ -606,11 +609,12 @@ def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> lis
             out.append(acc + [blank] * (k - len(acc)))
             return
         c, x = vals[i], where[i]
+        edge = [j for j in range(k) if right and abs(positions[j] - x) <= 1]
         for j in range(len(acc), k):
             pad = [blank] * (j - len(acc))
             if _figure(c) and abs(positions[j] - x) <= gap / 2:
                 walk(i + 1, acc + pad + [c])
-            if j + 1 < k and positions[j] - gap / 2 <= x <= positions[j + 1] + gap / 2:
+            if j + 1 < k and (edge == [j + 1] if edge else positions[j] - gap / 2 <= x <= positions[j + 1] + gap / 2):
                 for a, b in _cuts(c):
                     walk(i + 1, acc + pad + [a, b])
 
