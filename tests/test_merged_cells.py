@@ -11,7 +11,10 @@ from eval.harness import run_eval, summarize
 from eval.synthetic import generate_corpus
 from extractor.config import Config
 from extractor.parse.settle import sides_fit
-from extractor.parse.tables import merged_choice, merged_readings, placed_readings, sum_check
+import re
+
+from extractor.parse.tables import (merged_choice, merged_readings, pitch_readings, placed_readings, reading_choice,
+                                     sum_check)
 from extractor.parse.tokens import Cell
 
 COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total")
@@ -24,6 +27,16 @@ def row(*texts: str) -> list[Cell]:
     for t in texts:
         out.append(Cell("value" if t else "blank", t, t, 0, x, x + len(t), "number" if t else "blank"))
         x += len(t) + 3
+    return out
+
+
+def printed(line: str) -> list[Cell]:
+    """The cells of one line of space-aligned text, with their display columns."""
+    out = []
+    for m in re.finditer(r"\S+", line):
+        c = Cell("value", m.group(), m.group(), 0, m.start(), m.end(), "number")
+        c.x0, c.x1 = m.start(), m.end()
+        out.append(c)
     return out
 
 
@@ -71,7 +84,7 @@ def test_space_aligned_merged_figure_sits_at_or_between_its_columns():
     cells = row("0", "00", "0")
     positions = [10.0, 20.0, 30.0, 40.0]
     where = [10.0, 30.0, 40.0]  # 00 right-aligned under the third column
-    readings = placed_readings(cells, ("a", "b", "c", "d"), (positions, where, 10.0))
+    readings = placed_readings(cells, ("a", "b", "c", "d"), (positions, where, 10.0, False))
     assert [values(r) for r in readings] == [[0, 0, 0, 0]]
 
 
@@ -88,3 +101,56 @@ def test_generated_family_dropped_and_merged(tmp_path):
     totals = summarize(run_eval(load_cases(tmp_path), config=Config(backend="parser")))["totals"]
     assert totals["silent_errors"] == 0
     assert totals["cell_accuracy"] >= 0.97
+
+
+# table 四 printed flat: 15 columns 7 wide, figures right-aligned, headings from column 1 to 103
+FLAT = "     0      0      0            00      0      0      0            00            00      0"
+FLAT_COLS = tuple(f"c{i}" for i in range(15))
+
+
+def test_flat_row_merged_cells_end_at_their_second_column():
+    # 00 ends where column 4 ends: columns 3 and 4; the two last columns were dropped
+    readings = pitch_readings(printed(FLAT), 15, header=(1, 103))
+    assert [values(r) for r in readings] == [[0] * 13 + [None, None]]
+    assert readings[0][3].repaired and readings[0][13].kind == "blank"
+
+
+def test_flat_row_the_headings_place_a_leading_merged_cell():
+    # 00 ends where column 1 ends (pitch 6): it is columns 0 and 1, not a dropped column 0
+    line = ""
+    for col, text in [(1, "00"), (2, "0"), (3, "0"), (4, "5"), (5, "5")] + [(c, "0") for c in range(10, 15)]:
+        line = line.ljust(6 * col + 5 - len(text)) + text  # right-aligned: ends where its column ends
+    readings = pitch_readings(printed(line), 15, header=(1, 89))
+    assert [values(r) for r in readings] == [[0, 0, 0, 0, 5, 5, None, None, None, None, 0, 0, 0, 0, 0]]
+
+
+def test_flat_row_without_headings_keeps_only_what_every_place_agrees_on():
+    readings = pitch_readings(printed(FLAT), 15)
+    assert len(readings) > 1
+    assigned, flags, alts = reading_choice(readings, FLAT_COLS, None)
+    assert "ambiguous" in flags and assigned[0] is None and assigned[14] is None
+    assert values(assigned[3:12]) == [0] * 9
+
+
+def test_flat_row_a_figure_that_may_be_two_cells_stays_open():
+    # 10 right-aligned at column 9: one figure (column 8 dropped) or 1 | 0 in columns 8-9
+    line = "     0      0      0      0      0      0      0      0            10      0      0      0      0      0"
+    readings = pitch_readings(printed(line), 15, header=(1, 103))
+    assert sorted(str(values(r)[8:10]) for r in readings) == ["[1, 0]", "[None, 10]"]
+
+
+def test_right_aligned_merged_figure_ends_at_its_second_column():
+    # positions are right edges (a complete row): 00 ending on column c's edge is b | c, not c | d
+    positions = [10.0, 20.0, 30.0, 40.0, 50.0]
+    readings = placed_readings(row("0", "00", "0"), ("a", "b", "c", "d", "e"), (positions, [10.0, 30.0, 50.0], 10.0, True))
+    assert [values(r) for r in readings] == [[0, 0, 0, None, 0]]
+
+
+def test_generated_family_space_aligned(tmp_path):
+    for p in generate_corpus(24, 1400, tmp_path, only={"cell_dropped_merged"}):
+        if "spaced" not in p.name:
+            p.unlink()
+            p.with_suffix(".json").unlink()
+    totals = summarize(run_eval(load_cases(tmp_path), config=Config(backend="parser")))["totals"]
+    assert totals["silent_errors"] == 0
+    assert totals["cell_accuracy"] >= 0.98

@@ -517,10 +517,14 @@ def merged_choice(vals: Sequence[Cell], cols: Sequence[str], check: Optional[Che
             check is None or check([_numeric(x, c) for x, c in zip(vals, cols)]) is not False):
         return None  # a field for each column, readable as printed: nothing was merged
     readings = readings() if readings is not None else merged_readings(vals, cols)
-    if not readings:
-        return None
-    # the row's total chooses; a reading the print allows alone is taken even
-    # where the total disagrees (the report's own inconsistency, which its checks report)
+    return reading_choice(readings, cols, check) if readings else None
+
+
+def reading_choice(readings: Sequence[Sequence[Cell]], cols: Sequence[str], check: Optional[Check]):
+    """The row's total rules readings out; one left is taken, several leave the
+    cells they disagree on null with candidates. A reading the print allows
+    alone is taken even where the total disagrees (the report's own
+    inconsistency, which its checks report)."""
     possible = [r for r in readings if check is None or check([_numeric(x, c) for x, c in zip(r, cols)]) is not False]
     return _choose(possible or readings, cols, None, "merged_cells")
 
@@ -565,7 +569,7 @@ def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Opti
     places = column_positions(mt, matches, lines) if len(vals) < k else None
     if places is None:
         return None
-    positions, where, gap = places
+    positions, where, gap, _ = places
     out: list[Optional[Cell]] = [None] * k
     last = -1
     for v, x in zip(vals, where):
@@ -581,10 +585,11 @@ def _blank(line: int) -> Cell:
     return Cell("blank", "", "", line, 0, 0, "blank")
 
 
-def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float]]:
+def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float, bool]]:
     """Where the columns sit in space-aligned text, where the row's figures
-    sit, and the narrowest gap between columns: from a complete row of the
-    same columns (right edges), or from the column headings above (centres)."""
+    sit, the narrowest gap between columns, and whether these are right
+    edges: from a complete row of the same columns (right edges), or from
+    the column headings above (centres)."""
     cols = mt.template_row.columns
     k = len(cols)
     vals = [v for v in mt.row.values if v.kind == "value"]
@@ -613,14 +618,16 @@ def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[
         positions = [(c.x0 + c.x1) / 2 for c in header]
         where = [(v.x0 + v.x1) / 2 for v in vals]
     gap = min((b - a for a, b in zip(positions, positions[1:])), default=0)
-    return (positions, where, gap) if gap > 0 else None
+    return (positions, where, gap, bool(refs)) if gap > 0 else None
 
 
 def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> list[list[Cell]]:
     """Readings of a space-aligned row whose figures may be two cells run
     together: a figure sits at its column, a merged one at or between its two
-    columns; a column no figure reaches was dropped (printed blank)."""
-    positions, where, gap = places
+    columns (right-aligned, one ending on a column's right edge is that
+    column and the one before); a column no figure reaches was dropped
+    (printed blank)."""
+    positions, where, gap, right = places
     k = len(columns)
     out: list[list[Cell]] = []
     blank = _blank(vals[0].line)
@@ -632,11 +639,12 @@ def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> lis
             out.append(acc + [blank] * (k - len(acc)))
             return
         c, x = vals[i], where[i]
+        edge = [j for j in range(k) if right and abs(positions[j] - x) <= 1]
         for j in range(len(acc), k):
             pad = [blank] * (j - len(acc))
             if _figure(c) and abs(positions[j] - x) <= gap / 2:
                 walk(i + 1, acc + pad + [c])
-            if j + 1 < k and positions[j] - gap / 2 <= x <= positions[j + 1] + gap / 2:
+            if j + 1 < k and (edge == [j + 1] if edge else positions[j] - gap / 2 <= x <= positions[j + 1] + gap / 2):
                 for a, b in _cuts(c):
                     walk(i + 1, acc + pad + [a, b])
 
@@ -664,19 +672,97 @@ def by_pitch(vals: Sequence[Cell], k: int, check: Optional[Check] = None,
         return None
     ways = set()
     for edge in (lambda v: v.x1, lambda v: v.x0, lambda v: (v.x0 + v.x1) / 2):
-        diffs = [edge(b) - edge(a) for a, b in zip(vals, vals[1:])]
-        pitch = min(diffs)
-        steps = tuple(round(d / pitch) for d in diffs) if pitch >= 3 else ()
-        if steps and all(abs(d - n * pitch) <= 1 for d, n in zip(diffs, steps)) and 1 + sum(steps) == k:
-            ways.add(steps)  # figures aligned on this edge
+        grid = _on_pitch([edge(v) for v in vals])
+        if grid is not None and grid[1][-1] == k - 1:
+            ways.add(tuple(grid[1]))  # figures aligned on this edge fill the row
     if len(ways) != 1:
         return None
-    out = [vals[0]]
-    for v, n in zip(vals[1:], ways.pop()):
-        out += [Cell("blank", "", "", v.line, 0, 0, "blank")] * (n - 1) + [v]
+    at = ways.pop()
+    out: list[Cell] = [_blank(vals[0].line)] * k
+    for v, j in zip(vals, at):
+        out[j] = v
     if check is not None and check([_numeric(x, c) for x, c in zip(out, columns)]) is False:
         return None
     return out
+
+
+def pitch_readings(vals: Sequence[Cell], k: int, header: Optional[tuple[float, float]] = None) -> list[list[Cell]]:
+    """Readings of one space-aligned row whose printed cells sit at a regular
+    pitch (fixed-width columns in a PDF's text layer), some maybe two cells
+    run together (``00``, ``02``) and some columns dropped (printed blank).
+
+    The cells line up on one edge. Right-aligned, two cells run together end
+    where their second column ends; left-aligned they start where their first
+    begins; centred they could not sit on the pitch. The column headings
+    above (``header``: their left and right ends, spanning the ``k`` columns)
+    say which column the first cell is in; without them every place that
+    fits is read.
+    """
+    printed = [v for v in vals if v.kind == "value" or v.text]
+    if len(printed) < 3 or not all(v.x1 > 0 for v in printed) or len({v.line for v in printed}) != 1:
+        return []
+    if len(printed) >= k and all(_figure(v) for v in printed):
+        return []  # a cell for each column: nothing to place
+    blank = _blank(printed[0].line)
+    out: list[list[Cell]] = []
+    for ref, merge, centre in ((lambda v: v.x1, -1, -0.5), (lambda v: v.x0, 0, 0.5),
+                               (lambda v: (v.x0 + v.x1) / 2, None, 0.0)):
+        grid = _on_pitch([ref(v) for v in printed])
+        if grid is None:
+            continue
+        pitch, at = grid
+        first = ref(printed[0]) + centre * pitch  # the first cell's column centre, roughly
+        places = range(-1, k)
+        if header is not None and abs(header[1] - header[0] - k * pitch) <= pitch:
+            o = (first - (header[0] + header[1]) / 2) / pitch + (k - 1) / 2
+            places = [round(o)] if abs(o - round(o)) <= 0.25 else []
+
+        def walk(i: int, acc: list[Cell], o: int):
+            if len(out) > MAX_SPLITS:
+                return
+            if i == len(printed):
+                out.append(acc + [blank] * (k - len(acc)))
+                return
+            c, j = printed[i], at[i] + o
+            if _figure(c) and len(acc) <= j < k:
+                walk(i + 1, acc + [blank] * (j - len(acc)) + [c], o)
+            if merge is not None and len(acc) <= j + merge and j + merge + 1 < k:
+                for a, b in _cuts(c):
+                    walk(i + 1, acc + [blank] * (j + merge - len(acc)) + [a, b], o)
+
+        for o in places:
+            walk(0, [], o)
+    if len(out) > MAX_SPLITS:
+        return []
+    unique = {tuple((x.text, x.start) for x in r): r for r in out}  # one-width cells read alike on every edge
+    return list(unique.values())
+
+
+def _on_pitch(refs: Sequence[float]) -> Optional[tuple[float, list[int]]]:
+    """The pitch and each position's step from the first, when all sit on one regular grid."""
+    diffs = [b - a for a, b in zip(refs, refs[1:])]
+    pitch = min(diffs, default=0)
+    if pitch < 3:
+        return None
+    steps = [round(d / pitch) for d in diffs]
+    if any(abs(d - n * pitch) > 1 for d, n in zip(diffs, steps)):
+        return None
+    return pitch, [sum(steps[:i]) for i in range(len(refs))]
+
+
+def header_extent(lines: Sequence[Line], line_no: int) -> Optional[tuple[float, float]]:
+    """Left and right ends of the column headings printed right above a line
+    of space-aligned text (the lines of labels only, up to the first other)."""
+    labels: list[Cell] = []
+    for line in reversed([ln for ln in lines if ln.index < line_no]):
+        if line.is_blank:
+            continue
+        if not line.aligned or line.values or not line.cells:
+            break
+        labels += [c for c in line.cells if c.kind == "label"]
+    if not labels:
+        return None
+    return min(c.x0 for c in labels), max(c.x1 for c in labels)
 
 
 def by_field_position(mt, matches, text: Sequence[str], check: Optional[Check]) -> Optional[list[Optional[Cell]]]:
@@ -755,9 +841,7 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
                      checks: Optional[dict[str, Check]] = None) -> TableParse:
     """Table 四: labelled rows if printed so, else one flat run of 15 numbers."""
     labelled = parse_rows_table(nt, lines, table, table.rows, checks)
-    if len(labelled.found_rows) == len(table.rows) and not any(
-        "ambiguous" in c.flags or "missing" in c.flags for c in labelled.cells.values()
-    ):
+    if len(labelled.found_rows) == len(table.rows) and not _unread(labelled):
         return labelled
     seq: list[Cell] = []
     pending_blanks: list[Cell] = []
@@ -789,8 +873,8 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
     out = TableParse()
     if not any(c.kind == "value" for c in seq):
         return labelled if labelled.found_rows else out
-    placed = by_pitch(seq, len(col_names), flat_check, col_names)
-    assigned, flags, alts = ((placed, [], []) if placed else None) or merged_choice(
+    readings = pitch_readings(seq, len(col_names), header_extent(lines, seq[0].line))
+    assigned, flags, alts = (reading_choice(readings, col_names, flat_check) if readings else None) or merged_choice(
         seq, col_names, flat_check) or align(seq, col_names, flat_check)
     for i, key in enumerate(columns):
         c = assigned[i] if i < len(assigned) else None
@@ -802,4 +886,11 @@ def parse_flat_table(nt: NormalisedText, lines: Sequence[Line], table: Table,
                                                raw=x.raw if x else None, note="another alignment"))
         out.cells[f"{table.key}.{key}"] = rc
     out.found_rows = [r.key for r in table.rows]
+    if len(labelled.found_rows) == len(table.rows) and _unread(labelled) < _unread(out):
+        return labelled  # the labelled rows, one cell unsure, read more than the figures run together
     return out
+
+
+def _unread(tp: TableParse) -> int:
+    """Cells left null as unsure (ambiguous or not found), not as printed blank."""
+    return sum(1 for c in tp.cells.values() if "ambiguous" in c.flags or "missing" in c.flags)

@@ -168,7 +168,7 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
         for a, b in spans:
             cells.extend(_cells_of(nt, i, a, b))
         if aligned:
-            _display_columns(nt.lines[i], cells)
+            _display_columns(nt.original[i], cells)  # as printed: （ is wide, ( is not
         if multi and all(c.kind == "blank" for c in cells):
             cells = []
         cells = [c for c in cells if c.kind != "noise"]
