@@ -268,3 +268,20 @@ def test_run_together_figures_of_table_two_chosen_by_what_the_prose_states():
     assert "settled_by_prose" in told.cells["active_disclosure.normative_documents.issued"].flags
     untold = extract_text(head + table + "\n", "t.txt")
     assert untold.tables["active_disclosure"]["normative_documents"]["issued"] is None
+
+
+def test_a_blank_cell_is_never_hidden_in_a_subtotal_column():
+    """Table 三 with a 小计 for 法人或其他组织 and a row of zeros whose first
+    cell is printed blank: shifting the figures left and calling the 小计 the
+    blank adds up too, so the blank must stay where its gap is (or the row
+    stay unsure), never vanish into the dropped 小计 column."""
+    from extractor.pipeline import extract_text
+
+    head = ("某县人民政府2019年政府信息公开工作年度报告\n\n三、收到和处理政府信息公开申请情况\n\n"
+            "                                      自然人   法人或其他组织                                      总计\n"
+            "                                              商业企业 科研机构 社会公益组织 法律服务机构 其他   小计\n")
+    rows = ("一、本年新收政府信息公开申请数量       5      1      1      0      0      0      2      7\n"
+            "二、上年结转政府信息公开申请数量       0      0      0      0      0      0      0      0\n"
+            "三、本年度办理结果 （一）予以公开             0      0      0      0      0      0      0\n")
+    result = extract_text(head + rows, "t.txt")
+    assert result.cells["applications.granted.natural_person"].value is None

@@ -88,6 +88,10 @@ def align(values: Sequence[Cell], columns: Sequence[str],
     while vals and vals[-1].kind == "blank" and not vals[-1].text:
         vals.pop()
     nonblank = [v for v in vals if v.kind == "value"]
+    if drop is not None and len(nonblank) in (k, k + 1) and len(vals) == k + 1:
+        return vals[:drop] + vals[drop + 1:], [], []  # every field printed, blanks in place
+    if drop is not None and len(nonblank) == k and len(vals) == k:
+        return _one_of_k_plus_one(nonblank, columns, check, drop)
     if len(nonblank) == k:
         return list(nonblank), [], []
     if len(values) == k and len(vals) < k:
@@ -179,6 +183,22 @@ def _figure(c: Cell) -> bool:
     """Can the cell be one printed figure? ``00`` or ``01`` cannot."""
     t = c.text.strip()
     return not (t.isdigit() and len(t) > 1 and t[0] == "0")
+
+
+def _one_of_k_plus_one(vals: list[Cell], columns: Sequence[str], check: Optional[Check], drop: int):
+    """A table that prints an extra column (a 小计, dropped from the output)
+    and a row with one figure too few: any of its columns may be the blank
+    one, the extra column too, whose blank no check sees. So the row's total
+    only rules readings out; the cells they all agree on are taken."""
+    k = len(columns)
+    cands = []
+    for gap in range(k + 1):
+        full: list[Optional[Cell]] = vals[:gap] + [None] + vals[gap:]
+        cands.append(full[:drop] + full[drop + 1:])
+    if check is not None:
+        cands = [c for c in cands if check([_numeric(x, col) if x is not None else None
+                                            for x, col in zip(c, columns)]) is not False] or cands
+    return _choose(cands, columns, None, "missing_values")
 
 
 def _split_merged(vals: list[Cell], columns: Sequence[str], check: Check) -> Optional[list[Cell]]:
@@ -413,14 +433,19 @@ def _placed_in_printed_order(mt, t: Row, order: list[str], matches, lines: Seque
     positions, else aligned in that order, with its own total as the check."""
     total = order.index("total")
     parts = [i for i, c in enumerate(order) if c not in ("total", SUBTOTAL)]
+    sub = order.index(SUBTOTAL) if SUBTOTAL in order else None
+    legal = [i for i in parts if order[i] != "natural_person"]
 
     def check(vals):
-        if any(vals[i] is None for i in parts + [total]):
+        """The row's total, and its 小计 (a blank 小计 leaves the row unsure:
+        dropping it from the output must not hide where a blank fell)."""
+        if any(vals[i] is None for i in parts + [total]) or (sub is not None and vals[sub] is None):
             return None
-        return abs(sum(vals[i] for i in parts) - vals[total]) < 1e-9
+        ok = abs(sum(vals[i] for i in parts) - vals[total]) < 1e-9
+        return ok and (sub is None or abs(sum(vals[i] for i in legal) - vals[sub]) < 1e-9)
 
     names = [c if c != SUBTOTAL else "total" for c in order]
-    placed = by_column_position(mt, matches, lines) if len(order) == len(t.columns) else None
+    placed = by_column_position(mt, matches, lines, len(order))
     if placed is not None and check([_numeric(x, c) for x, c in zip(placed, names)]) is not False:
         assigned, flags, alts = placed, [], []
     else:
@@ -561,12 +586,12 @@ def _open_end(mt, matches, text: Sequence[str]) -> bool:
     return ends == {False}
 
 
-def by_column_position(mt, matches, lines: Sequence[Line]) -> Optional[list[Optional[Cell]]]:
+def by_column_position(mt, matches, lines: Sequence[Line], k: Optional[int] = None) -> Optional[list[Optional[Cell]]]:
     """Space-aligned text (from a PDF) drops blank cells; where its numbers sit
     says which columns they are (``column_positions``)."""
-    k = len(mt.template_row.columns)
+    k = len(mt.template_row.columns) if k is None else k
     vals = [v for v in mt.row.values if v.kind == "value"]
-    places = column_positions(mt, matches, lines) if len(vals) < k else None
+    places = column_positions(mt, matches, lines, k) if len(vals) < k else None
     if places is None:
         return None
     positions, where, gap, _ = places
@@ -585,13 +610,15 @@ def _blank(line: int) -> Cell:
     return Cell("blank", "", "", line, 0, 0, "blank")
 
 
-def column_positions(mt, matches, lines: Sequence[Line]) -> Optional[tuple[list[float], list[float], float, bool]]:
+def column_positions(mt, matches, lines: Sequence[Line],
+                     k: Optional[int] = None) -> Optional[tuple[list[float], list[float], float, bool]]:
     """Where the columns sit in space-aligned text, where the row's figures
     sit, the narrowest gap between columns, and whether these are right
     edges: from a complete row of the same columns (right edges), or from
-    the column headings above (centres)."""
+    the column headings above (centres). ``k``: the printed columns when
+    the header prints more than the template's (a 小计)."""
     cols = mt.template_row.columns
-    k = len(cols)
+    k = len(cols) if k is None else k
     vals = [v for v in mt.row.values if v.kind == "value"]
     if not vals or not all(v.x1 > 0 for v in vals):
         return None
