@@ -177,7 +177,7 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
     s = re.sub(r"\s+", " ", s)
     if s in _DASHES or re.fullmatch(r"[-—–/\\_.·\s]+", s):
         return ParsedCell("blank")
-    if s in ("无", "無", "没有"):
+    if re.fullmatch(r"(?:无|無|没有)\s*(?:件|个|项|条|次|万元|元)?", s):  # 无, 无件
         return ParsedCell("zero_word", 0)
     decimal = column in ("amount", "fees_collected")
     signed = column == "change"

@@ -199,3 +199,17 @@ def test_table_four_header_wrapped_in_tab_fields_is_found():
     nt = normalise_text(text)
     start, end = locate_tables(tokenize(nt), ("review_litigation",), nt.lines)["review_litigation"]
     assert start <= 3 and end >= 11  # through the row of figures (line 11)
+
+
+def test_flattened_figures_printed_as_letters_words_and_dashes():
+    """In a statistics table flattened into running text a figure may be a
+    digit OCR'd as a lone letter (数S其中), a zero word (数无件, 数无五、) or a
+    dash before its unit (数-件): each is cut out as a figure."""
+    from extractor.parse.unflatten import unflatten
+
+    line = ("统计指标单位统计数一、主动公开情况（一）主动公开政府信息数156条二、依申请公开情况（一）收到申请数7件"
+            "1.当面申请数4件2.传真申请数无件3.网络申请数O件4.信函申请数3（三）申请答复数7"
+            "4.不同意公开答复数S其中：涉及国家秘密3件5.不属于本行政机关公开数-件四、行政复议数量0件（三）其他情形数无五、举报投诉数量0")
+    pieces = unflatten(normalise_text("某县2012年政府信息公开工作年度报告\n" + line)).lines
+    for figure in ("无件", "O件", "S", "-件", "无"):
+        assert figure in pieces, figure

@@ -68,3 +68,12 @@ def test_stray_mark_beside_a_figure_is_dropped_and_marked(raw, value):
 @pytest.mark.parametrize("raw", ["~", "`", "~x"])
 def test_a_stray_mark_alone_is_no_figure(raw):
     assert parse_cell(raw, "natural_person").kind != "number"
+
+
+@pytest.mark.parametrize("raw", ["无", "无件", "无 件", "没有"])
+def test_zero_words_with_a_unit_are_zero(raw):
+    assert parse_cell(raw, "natural_person").value == 0
+
+
+def test_a_label_that_starts_with_a_zero_word_is_text():
+    assert parse_cell("无法提供", "natural_person").kind == "text"

@@ -22,9 +22,11 @@ from ..template import LEGACY_ALIASES, LEGACY_INDICATORS
 from .locate import TABLE_WORDS, TABLES, hits_of
 
 MIN_LENGTH = 120  # shorter lines are not flattened tables
-# A figure as printed: digits, a zero OCR'd as a letter (数O件), a zero word
-# (无 before a unit or the next numbering, not 无法提供) or a dash.
-_FIGURE = r"(?:[+-]?\d+(?:\.\d+)?|(?<![A-Za-z])[Ol](?![A-Za-z])|无(?=[件个项条次（(\d]|$)|—+|/)"
+# A figure as printed: digits, a digit OCR'd as a lone letter (数O件, 数S其中), a
+# zero word (无 before a unit or the next numbering, not 无法提供) or a dash.
+_UNIT_AHEAD = r"(?=[件个项条次万元（(\d]|[一二三四五六七八九十]{1,2}、|$)"
+_FIGURE = (r"(?:[+-]?\d+(?:\.\d+)?|(?<![A-Za-z])[OolISZB](?![A-Za-z])|无" + _UNIT_AHEAD
+           + r"|—+|-" + _UNIT_AHEAD + r"|/)")
 _UNIT = r"(?:万元|万|元|件|个|项|条|次)?"
 _NUMBER_RUN_RE = re.compile(rf"{_FIGURE}{_UNIT}(?:\s*{_FIGURE}{_UNIT})*")
 # A number glued to the next label's numbering: "00000002.其他法律…" ends in "2."
