@@ -19,6 +19,7 @@ from .template import (
     REVIEW_COLUMNS,
     UNABLE_ROWS,
     other_form_of_keys,
+    rows_of,
 )
 
 Values = Mapping[str, Optional[Number]]
@@ -109,10 +110,11 @@ def _balance(col: str, values: Values) -> CheckResult:
 
 def review_checks(values: Values) -> list[CheckResult]:
     out = []
+    t = "review_litigation"
+    present = rows_of(values, t)
     for row in ("review", "litigation_direct", "litigation_after_review"):
-        if not any(k.startswith(f"review_litigation.{row}.") for k in values):
+        if row not in present:
             continue
-        t = "review_litigation"
         out.append(sum_rule(f"{t}.total.{row}", values, f"{t}.{row}.total", [f"{t}.{row}.{c}" for c in REVIEW_COLUMNS[:-1]]))
     return out
 

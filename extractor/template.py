@@ -308,12 +308,27 @@ def applications_rows(template: str, other_form: str | None = None) -> tuple[Row
 SPLIT_FORM_MARKERS = ("逾期不补正", "收费通知要求缴纳费用", "缴纳费用", "收费通知")
 
 
+def rows_of(keys, table: str) -> set[str]:
+    """The rows of ``table`` that flat ``table.row.column`` keys hold a cell of.
+
+    One pass over the keys, where asking row by row walked them once per row.
+    """
+    prefix = table + "."
+    rows = set()
+    for k in keys:
+        if k.startswith(prefix):
+            row, dot, _ = k[len(prefix):].partition(".")
+            if dot:
+                rows.add(row)
+    return rows
+
+
 def other_form_of_keys(keys) -> Optional[str]:
     """``single``/``split`` from the table-三 keys a result holds; None if it holds neither."""
-    keys = list(keys)
-    if any(k.startswith("applications.other_handling.") for k in keys):
+    rows = rows_of(keys, "applications")
+    if "other_handling" in rows:
         return "single"
-    if any(k.startswith(f"applications.{r}.") for r in OTHER_2021_ROWS for k in keys):
+    if any(r in rows for r in OTHER_2021_ROWS):
         return "split"
     return None
 

@@ -382,10 +382,10 @@ def test_sigkill_halfway_then_resume(tmp_path):
         (d / f"doc{i:04d}.txt").write_text(report(f"机关{i}", 2019 + i % 4, body="内容" * (i % 50)), encoding="utf-8")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "extractor.batch", str(d), "--out", str(out), "--workers", "2", "--no-progress", "--extract", STUB]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=_subprocess_env(NIANBAO_TEST_DELAY="0.02"), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=_subprocess_env(NIANBAO_TEST_DELAY="0.05"), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     results = out / "results.jsonl"
     deadline = time.monotonic() + 60
-    while _line_count(results) < 60:
+    while _line_count(results) < 150:  # ~3.5 s at 40 documents/s: past the first commit (2 s)
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline, "batch wrote nothing in 60s"
         time.sleep(0.02)
