@@ -17,7 +17,8 @@ import io
 import json
 import math
 import random
-import shutil
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Union
@@ -51,6 +52,7 @@ SWITCHES: tuple[Switch, ...] = (
 BY_NAME = {s.name: s for s in SWITCHES}
 NAMES = tuple(BY_NAME)
 DPI = (150, 200, 300)
+FIXED_DATE = time.gmtime(1577836800)  # 2020-01-01, what Pillow writes as the PDF dates
 CLEAN_QUALITY = 88  # what a scanner's JPEG looks like without the ``jpeg`` switch
 RULES = {"rules_horizontal_only": "horizontal", "rules_none": "none"}
 SEAL_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -99,9 +101,12 @@ def render_scan(blocks: list, rng: random.Random, switches: set[str], seed: str)
     """
     from .synth_binary import render_pdf
 
-    tables = [b.grid.table for b in blocks if b.kind == "table"]
+    grids = [b.grid for b in blocks if b.kind == "table"]
+    tables = [g.table for g in grids]
     rules = next((s for s in sorted(switches) if s in RULES), None)
     target = next((t for t in ("applications", "legacy") if t in tables), None)
+    if target is None and grids:  # a seed's tables have no names: the longest is table 三
+        target = max(grids, key=lambda g: len(g.rows)).table
     low_start = None
     if "split_table" in switches and target:
         low_start = (target, random.Random(f"{seed}/split_table").uniform(70, 150))  # points left on its page
@@ -258,5 +263,89 @@ def scan_pdf(pdf: bytes, switches: set[str], seed: str, boxes: Optional[list] = 
 def image_pdf(pages: list[Image.Image], dpi: int, quality: int) -> bytes:
     """An image-only PDF, one JPEG per page, page size from ``dpi`` (what a scanner writes)."""
     buf = io.BytesIO()
-    pages[0].save(buf, format="PDF", resolution=float(dpi), quality=quality, save_all=True, append_images=pages[1:])
+    pages[0].save(buf, format="PDF", resolution=float(dpi), quality=quality, save_all=True, append_images=pages[1:],
+                  creationDate=FIXED_DATE, modDate=FIXED_DATE)  # same seed, same bytes
     return buf.getvalue()
+
+
+# --- the seed reports (goldens/*.txt) as scans ------------------------------------------
+
+_NUMBER = re.compile(r"^[\d.,，]+(万元|万|元|件|个|条|次|人|%)?$")
+
+
+def _cells(line: str) -> Optional[list[str]]:
+    """A table row of a seed's text (tab or pipe separated), else None."""
+    if "\t" in line:
+        cells = line.split("\t")
+    elif line.count("|") >= 2:
+        cells = line.strip().strip("|").split("|")
+    else:
+        return None
+    cells = [c.strip() for c in cells]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells if sum(1 for c in cells if c) >= 2 else None  # one cell per line prints as lines
+
+
+def text_blocks(text: str) -> list:
+    """A report's text as the generator's blocks: title, paragraphs, and each run of rows a ruled table.
+
+    Text that is not tab- or pipe-delimited (one cell per line, space-aligned)
+    prints line by line, as the text file shows it.
+    """
+    from .synth_grid import GCell, GRow, Grid
+    from .synth_layouts import TextOpts
+    from .synthetic import Block
+
+    blocks: list = []
+    rows: list[list[str]] = []
+
+    def close() -> None:
+        if rows:
+            ncols = max(len(r) for r in rows)
+            grid = Grid(f"table{len(blocks)}", ncols)
+            for r in rows:
+                cells = r + [""] * (ncols - len(r))
+                grid.rows.append(GRow([GCell(c, role="value" if _NUMBER.match(c) else "label") for c in cells]))
+            blocks.append(Block("table", grid=grid, opts=TextOpts()))
+            rows.clear()
+
+    for raw in text.splitlines():
+        cells = _cells(raw)
+        if cells is not None:
+            rows.append(cells)
+            continue
+        close()
+        line = re.sub(r"^#+\s*|\*\*", "", raw).strip()
+        if line:
+            blocks.append(Block("para", line) if blocks else Block("title", lines=[line]))
+    close()
+    return blocks
+
+
+def scan_goldens(goldens_dir: Path, out_dir: Path, spec: Spec = None, seed: int = 0) -> list[Path]:
+    """Each text report with a golden in ``goldens_dir`` printed and scanned into ``out_dir``.
+
+    The golden is copied with the scan as its source and the switches in its
+    notes (the hand labeller's notes kept under ``"seed_notes"``), so
+    ``nianbao eval OUT_DIR`` scores the seeds as scans.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for golden_path in sorted(Path(goldens_dir).glob("*.json")):
+        golden = json.loads(golden_path.read_text(encoding="utf-8"))
+        src = golden_path.parent / golden.get("source", "")
+        if src.suffix != ".txt" or not src.is_file():
+            continue
+        key = f"nianbao-seed-scan/{seed}/{src.stem}"
+        switches = draw(key, spec)
+        blocks = text_blocks(src.read_bytes().decode("utf-8", errors="replace"))
+        pdf, _, applied, info = render_scan(blocks, random.Random(key), switches, key)
+        dst = out / f"{src.stem}.pdf"
+        dst.write_bytes(pdf)
+        labels = {"format": "scan", "layout": "scan", "damage": sorted(applied), "scan": info, "seed_notes": golden.get("notes", "")}
+        golden.update(source=dst.name, notes=json.dumps(labels, ensure_ascii=False, sort_keys=True))
+        (out / f"{src.stem}.json").write_text(json.dumps(golden, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        paths.append(dst)
+    return paths
