@@ -21,10 +21,13 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Optional
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from .synth_variations import Spec
+from .synth_variations import parse_spec as parse_variation_spec
 
 
 @dataclass(frozen=True)
@@ -57,25 +60,14 @@ CLEAN_QUALITY = 88  # what a scanner's JPEG looks like without the ``jpeg`` swit
 RULES = {"rules_horizontal_only": "horizontal", "rules_none": "none"}
 SEAL_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
-Spec = Union[None, str, Iterable[str]]
-
 
 def parse_spec(spec: Spec) -> tuple[str, frozenset[str]]:
     """``(mode, names)``: "all" (each at its p; the default), "off", or "only" these names."""
-    if spec is None or isinstance(spec, str) and spec.strip() in ("all", "*", "mix"):
-        return "all", frozenset()
-    if isinstance(spec, str):
-        if spec.strip() in ("", "none", "off", "clean"):
-            return "off", frozenset()
-        spec = [s.strip() for s in spec.split(",") if s.strip()]
-    names = frozenset(spec)
-    unknown = sorted(names - set(NAMES))
-    if unknown:
-        raise ValueError(f"unknown scan damage {unknown}; choose from {list(NAMES)}")
+    mode, names = parse_variation_spec(spec, NAMES, "scan damage", default="all")
     groups = [BY_NAME[n].group for n in names if BY_NAME[n].group]
     if len(groups) != len(set(groups)):
         raise ValueError(f"scan damage {sorted(names)}: at most one of each group (rotate*, rules_*)")
-    return "only", names
+    return mode, names
 
 
 def draw(seed: str, spec: Spec = None) -> set[str]:
@@ -273,8 +265,8 @@ def image_pdf(pages: list[Image.Image], dpi: int, quality: int) -> bytes:
 _NUMBER = re.compile(r"^[\d.,，]+(万元|万|元|件|个|条|次|人|%)?$")
 
 
-def _cells(line: str) -> Optional[list[str]]:
-    """A table row of a seed's text (tab or pipe separated), else None."""
+def delimited_cells(line: str) -> Optional[list[str]]:
+    """A tab- or pipe-delimited row's cells (trailing empties dropped), else None."""
     if "\t" in line:
         cells = line.split("\t")
     elif line.count("|") >= 2:
@@ -284,7 +276,7 @@ def _cells(line: str) -> Optional[list[str]]:
     cells = [c.strip() for c in cells]
     while cells and not cells[-1]:
         cells.pop()
-    return cells if sum(1 for c in cells if c) >= 2 else None  # one cell per line prints as lines
+    return cells
 
 
 def text_blocks(text: str) -> list:
@@ -311,8 +303,8 @@ def text_blocks(text: str) -> list:
             rows.clear()
 
     for raw in text.splitlines():
-        cells = _cells(raw)
-        if cells is not None:
+        cells = delimited_cells(raw)
+        if cells and sum(1 for c in cells if c) >= 2:  # one cell per line prints as lines
             rows.append(cells)
             continue
         close()
