@@ -211,7 +211,7 @@ def scan_pdf(pdf: bytes, switches: set[str], seed: str, boxes: Optional[list] = 
     info["pages"] = len(pages)
     boxes = boxes or []
     table_pages = {b[0] - 1 for b in boxes}
-    seal_box = next((b for b in boxes if b[1] in ("applications", "legacy")), boxes[0] if boxes else None)
+    seal_box = max(boxes, key=lambda b: b[5], default=None)  # the tallest table piece: table 三 as a rule
     turn = next((s for s in switches if s in _TURN), None)
     turned = None
     if turn:
