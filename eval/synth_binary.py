@@ -106,13 +106,17 @@ RULES = {  # table ruling styles of a printed report; "grid" is the default
 }
 
 
-def _LowStart(room: float):
-    """A flowable that fills its page but ``room`` points: the next flowable starts near the bottom."""
+def _LowStart(table, head: int, rows: int):
+    """A flowable that fills its page but the room of ``table``'s header and ``rows`` rows (fewer if that is all
+    there is): the table starts near the bottom and continues on the next page. Nothing if even one row won't fit."""
     from reportlab.platypus import Flowable
 
     class LowStart(Flowable):
         def wrap(self, aw, ah):
-            self.height = max(0.0, ah - room)
+            table.wrap(aw, 1e6)  # every row measured (a long table stops measuring at the available height)
+            h = table._rowHeights
+            rooms = [sum(h[: head + n]) + 0.5 * h[min(head + n, len(h) - 1)] for n in range(rows, 0, -1)]
+            self.height = next((ah - room for room in rooms if room <= ah), 0.0)
             return aw, self.height
 
         def draw(self):
@@ -121,13 +125,13 @@ def _LowStart(room: float):
     return LowStart()
 
 
-def render_pdf(blocks: list, rng: random.Random, rules: str = "grid", low_start: Optional[tuple[str, float]] = None,
+def render_pdf(blocks: list, rng: random.Random, rules: str = "grid", low_start: Optional[tuple[str, int]] = None,
                boxes: Optional[list] = None) -> tuple[bytes, set[str]]:
     """The report as a PDF; returns the bytes and the damage the paging caused.
 
     The scan corpus asks for more: ``rules`` (a ruling style of ``RULES``),
-    ``low_start`` ((table, points)): that table starts with only so much
-    room left on its page, so it continues on the next; ``boxes`` collects
+    ``low_start`` ((table, n)): that table starts with room for its header
+    and ``n`` rows left on its page, so it continues on the next; ``boxes`` collects
     (page, table, x, y, width, height) of every table piece, in points.
     """
     try:
@@ -186,7 +190,7 @@ def render_pdf(blocks: list, rng: random.Random, rules: str = "grid", low_start:
             t = paged_table(g.table)(data, colWidths=_pdf_widths(g, A4[0] - 120), repeatRows=g.header_rows)
             t.setStyle(TableStyle(style))
             if low_start and low_start[0] == g.table:
-                story.append(_LowStart(low_start[1]))
+                story.append(_LowStart(t, g.header_rows, low_start[1]))
             story += [t, Spacer(1, 8)]
 
     def footer(canvas, doc) -> None:

@@ -101,7 +101,7 @@ def render_scan(blocks: list, rng: random.Random, switches: set[str], seed: str)
         target = max(grids, key=lambda g: len(g.rows)).table
     low_start = None
     if "split_table" in switches and target:
-        low_start = (target, random.Random(f"{seed}/split_table").uniform(70, 150))  # points left on its page
+        low_start = (target, random.Random(f"{seed}/split_table").randint(1, 2))  # data rows on the first page
     boxes: list = []
     pdf, paged = render_pdf(blocks, rng, rules=RULES[rules] if rules else "grid", low_start=low_start, boxes=boxes)
     scan, applied, info = scan_pdf(pdf, switches, seed, boxes)
@@ -295,7 +295,7 @@ def text_blocks(text: str) -> list:
     def close() -> None:
         if rows:
             ncols = max(len(r) for r in rows)
-            grid = Grid(f"table{len(blocks)}", ncols)
+            grid = Grid(f"table{len(blocks)}", ncols, header_rows=1)
             for r in rows:
                 cells = r + [""] * (ncols - len(r))
                 grid.rows.append(GRow([GCell(c, role="value" if _NUMBER.match(c) else "label") for c in cells]))
