@@ -76,7 +76,8 @@ def evaluate_dir(
 @click.option("--check-baseline", is_flag=True, help="Exit 1 when accuracy is below or silent errors above the baseline.")
 @click.option("--synthetic", type=int, default=None, metavar="N", help="Generate N synthetic reports into a temp dir and score them.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic corpus.")
-@click.option("--formats", default=None, help="Synthetic source formats, comma-separated (txt,md,html,docx,pdf).")
+@click.option("--formats", default=None, help="Synthetic source formats, comma-separated (txt,md,html,docx,pdf,scan).")
+@click.option("--scan-damage", default=None, metavar="NAMES|all|none", help="Damage of 'scan' documents: 'all' (each at its probability, the default), 'none', or names forced on (see eval/VARIATIONS.md, Scans).")
 @click.option("--variations", default=None, metavar="NAMES|all", help="Synthetic variations: 'all' (each at its probability) or names, comma-separated, forced on (see eval/VARIATIONS.md).")
 @click.option("--keep-corpus", type=click.Path(path_type=Path), default=None, help="Generate the synthetic corpus here instead of a temp dir.")
 @llm_options
@@ -93,6 +94,7 @@ def eval_command(
     formats: Optional[str],
     keep_corpus: Optional[Path],
     variations: Optional[str] = None,
+    scan_damage: Optional[str] = None,
     config_path: Optional[Path] = None,
     **llm_flags,
 ) -> None:
@@ -115,10 +117,10 @@ def eval_command(
         with tempfile.TemporaryDirectory(prefix="nianbao-synth-") as tmp:
             corpus = Path(keep_corpus) if keep_corpus else Path(tmp)
             try:
-                paths = generate_corpus(synthetic, seed, corpus, formats=fmts, variations=variations)
+                paths = generate_corpus(synthetic, seed, corpus, formats=fmts, variations=variations, scan=scan_damage)
             except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--variations/--formats")
-            var_note = f" variations={variations}" if variations else ""
+                raise click.BadParameter(str(exc), param_hint="--variations/--formats/--scan-damage")
+            var_note = (f" variations={variations}" if variations else "") + (f" scan-damage={scan_damage}" if scan_damage else "")
             console.print(f"generated {len(paths)} synthetic reports (seed {seed}{var_note}) in {corpus}")
             evaluate_dir(corpus, config, out_dir, jobs=jobs, limit=limit, console=console, label=f"synthetic n={synthetic} seed={seed}{var_note}")
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from typing import Any
+from typing import Any, Optional
 
 from .synth_grid import Covered, Grid, expand
 from .synth_layouts import TextOpts, _break_label, _is_group
@@ -99,8 +99,41 @@ def _pdf_widths(g: Grid, total: float) -> list[float]:
     return [first] + [(total - first) / (g.ncols - 1)] * (g.ncols - 1)
 
 
-def render_pdf(blocks: list, rng: random.Random) -> tuple[bytes, set[str]]:
-    """The report as a PDF; returns the bytes and the damage the paging caused."""
+RULES = {  # table ruling styles of a printed report; "grid" is the default
+    "grid": lambda: [("GRID", (0, 0), (-1, -1), 0.5, "black")],
+    "horizontal": lambda: [("LINEABOVE", (0, 0), (-1, -1), 0.5, "black"), ("LINEBELOW", (0, -1), (-1, -1), 0.5, "black")],
+    "none": lambda: [],
+}
+
+
+def _LowStart(table, head: int, rows: int):
+    """A flowable that fills its page but the room of ``table``'s header and ``rows`` rows (fewer if that is all
+    there is): the table starts near the bottom and continues on the next page. Nothing if even one row won't fit."""
+    from reportlab.platypus import Flowable
+
+    class LowStart(Flowable):
+        def wrap(self, aw, ah):
+            table.wrap(aw, 1e6)  # every row measured (a long table stops measuring at the available height)
+            h = table._rowHeights
+            rooms = [sum(h[: head + n]) + 0.5 * h[min(head + n, len(h) - 1)] for n in range(rows, 0, -1)]
+            self.height = next((ah - room for room in rooms if room <= ah), 0.0)
+            return aw, self.height
+
+        def draw(self):
+            pass
+
+    return LowStart()
+
+
+def render_pdf(blocks: list, rng: random.Random, rules: str = "grid", low_start: Optional[tuple[str, int]] = None,
+               boxes: Optional[list] = None) -> tuple[bytes, set[str]]:
+    """The report as a PDF; returns the bytes and the damage the paging caused.
+
+    The scan corpus asks for more: ``rules`` (a ruling style of ``RULES``),
+    ``low_start`` ((table, n)): that table starts with room for its header
+    and ``n`` rows left on its page, so it continues on the next; ``boxes`` collects
+    (page, table, x, y, width, height) of every table piece, in points.
+    """
     try:
         from reportlab import rl_config
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -127,6 +160,8 @@ def render_pdf(blocks: list, rng: random.Random) -> tuple[bytes, set[str]]:
 
         def drawOn(self, canvas, x, y, _sW=0):
             pages.setdefault(name, []).append(canvas.getPageNumber())
+            if boxes is not None:
+                boxes.append((canvas.getPageNumber(), name, x, y, self._width, self._height))
             return Table.drawOn(self, canvas, x, y, _sW)
 
         return type(f"PagedTable_{name}", (Table,), {"drawOn": drawOn})
@@ -142,7 +177,7 @@ def render_pdf(blocks: list, rng: random.Random) -> tuple[bytes, set[str]]:
         elif b.kind == "table":
             g: Grid = b.grid
             data = [["" for _ in range(g.ncols)] for _ in g.rows]
-            style = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONTNAME", (0, 0), (-1, -1), font),
+            style = RULES[rules]() + [("FONTNAME", (0, 0), (-1, -1), font),
                      ("FONTSIZE", (0, 0), (-1, -1), 8), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
             for ri, row in enumerate(_positions(g)):
                 for col, e in row:
@@ -154,6 +189,8 @@ def render_pdf(blocks: list, rng: random.Random) -> tuple[bytes, set[str]]:
                         style.append(("ALIGN", (col, ri), (col, ri), "RIGHT"))
             t = paged_table(g.table)(data, colWidths=_pdf_widths(g, A4[0] - 120), repeatRows=g.header_rows)
             t.setStyle(TableStyle(style))
+            if low_start and low_start[0] == g.table:
+                story.append(_LowStart(t, g.header_rows, low_start[1]))
             story += [t, Spacer(1, 8)]
 
     def footer(canvas, doc) -> None:

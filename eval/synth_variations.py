@@ -84,20 +84,24 @@ CHAPTER_STYLES = {
 Spec = Union[None, str, Iterable[str]]
 
 
-def parse_spec(spec: Spec) -> tuple[str, frozenset[str]]:
-    """``(mode, names)``: mode "off", "all" (each at its probability) or "only"."""
+def parse_spec(spec: Spec, known: tuple[str, ...] = NAMES, what: str = "variation(s)", default: str = "off") -> tuple[str, frozenset[str]]:
+    """``(mode, names)``: mode "off", "all" (each at its probability) or "only".
+
+    ``known``/``what``/``default`` let other switch families (the scan
+    damage of ``synth_scan``) read their specs the same way.
+    """
     if spec is None:
-        return "off", frozenset()
+        return default, frozenset()
     if isinstance(spec, str):
         if spec.strip() in ("all", "*", "mix"):
             return "all", frozenset()
-        if spec.strip() in ("", "none", "off"):
+        if spec.strip() in ("", "none", "off", "clean"):
             return "off", frozenset()
         spec = [s.strip() for s in spec.split(",") if s.strip()]
     names = frozenset(spec)
-    unknown = sorted(names - set(NAMES))
+    unknown = sorted(names - set(known))
     if unknown:
-        raise ValueError(f"unknown variation(s) {unknown}; choose from {list(NAMES)}")
+        raise ValueError(f"unknown {what} {unknown}; choose from {list(known)}")
     return "only", names
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import synth_prose as prose
+from . import synth_scan
 from . import synth_variations as sv
 from .synth_binary import render_docx, render_pdf
 from .synth_cells import CellPrinter
@@ -31,13 +32,15 @@ from .synth_truth import SIZES, make_truth
 
 GENERATOR = "nianbao-synthetic/1"
 FORMATS = ("txt", "md", "html")
-FORMAT_WEIGHTS = {"txt": 6, "md": 2, "html": 2, "docx": 2, "pdf": 2}
+FORMAT_WEIGHTS = {"txt": 6, "md": 2, "html": 2, "docx": 2, "pdf": 2, "scan": 2}
+PRINTED = ("pdf", "scan")  # laid out by render_pdf
 FORMAT_LAYOUTS = {
     "txt": ("pipe", "tab", "cell_per_line", "spaced"),
     "md": ("markdown",),
     "html": ("html",),
     "docx": ("docx",),  # opt-in: formats=[..., "docx"]
     "pdf": ("pdf",),  # opt-in, needs reportlab
+    "scan": ("scan",),  # opt-in: the PDF as an image-only scan with damage switches (synth_scan)
 }
 
 # Probability that a document carries each damage kind (when its layout allows it).
@@ -92,13 +95,13 @@ def _pick_damage(rng: random.Random, layout: str, template: str) -> set[str]:
             pass  # wide label columns: no wrapping in this document
         else:
             dmg.add("wrapped_labels")
-    if layout in ("spaced", "cell_per_line", "html", "docx", "pdf") and template != "legacy" and rng.random() < DAMAGE_P["vertical_label"]:
+    if layout in ("spaced", "cell_per_line", "html", "docx", *PRINTED) and template != "legacy" and rng.random() < DAMAGE_P["vertical_label"]:
         dmg.add("vertical_label")
     if layout in ("pipe", "tab", "cell_per_line", "spaced") and rng.random() < DAMAGE_P["page_numbers"]:
         dmg.add("page_numbers")
         if rng.random() < DAMAGE_P["repeated_header"]:
             dmg.add("repeated_header")
-    if layout == "pdf" and template != "legacy":
+    if layout in PRINTED and template != "legacy":
         dmg.add("wrapped_labels")  # long labels always wrap in a PDF cell
     if layout == "spaced":
         dmg.discard("split_number")  # a space inside a number would read as two columns
@@ -412,11 +415,14 @@ def _interrupt(vr: random.Random, grid: Grid, opts: TextOpts, title: str) -> Non
     opts.repeat_header = vr.random() < 0.5
 
 
-def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, variations: sv.Spec = None) -> tuple[str, str, str | bytes, dict]:
+def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, variations: sv.Spec = None,
+                      scan: synth_scan.Spec = None) -> tuple[str, str, str | bytes, dict]:
     """One report: (id, extension, source text or bytes, golden dict).
 
     ``variations``: None (today's corpus), "all" (each variation at its
-    probability) or names to force on (see ``synth_variations``).
+    probability) or names to force on (see ``synth_variations``). ``scan``:
+    the damage switches of a "scan" document (``synth_scan``): None or
+    "all" each at its probability, "none", or names forced on.
     """
     mode, forced = sv.parse_spec(variations)
     vr = random.Random(f"nianbao-synth-var/{seed}/{index}")
@@ -432,6 +438,9 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
         if t2 != template:
             template, year = t2, _year_for(t2, vr)
     var = sv.draw(vr, mode, forced, template, layout)
+    scan_seed = f"nianbao-synth-scan/{seed}/{index}"
+    scan_switches = synth_scan.draw(scan_seed, scan) if fmt == "scan" else set()
+    scan_info: dict = {}
     vapplied: set[str] = set()
     form = "split" if template == "2021" else "single"
     features: list[str] = []
@@ -502,7 +511,7 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
                 _interrupt(vr, b.grid, b.opts, "".join(blocks[0].lines[:1]) if len(blocks[0].lines[0]) > 8 else "".join(blocks[0].lines))
     if fmt == "html":
         text = _render_html(blocks, rng, f"{agency}{year}年政府信息公开工作年度报告")
-    elif fmt in ("docx", "pdf"):
+    elif fmt in ("docx", *PRINTED):
         text = ""  # rendered below, after the traditional conversion of the blocks
     else:
         text = _render_text(blocks, layout, rng, markdown=fmt == "md")
@@ -510,7 +519,7 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
         conv = _s2t().convert
         text = conv(text)
         applied.add("traditional")
-        if fmt in ("docx", "pdf"):
+        if fmt in ("docx", *PRINTED):
             _convert_blocks(blocks, conv)
     source: str | bytes = text
     if fmt == "docx":
@@ -518,6 +527,9 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
     elif fmt == "pdf":
         source, paged = render_pdf(blocks, rng)
         applied |= paged
+    elif fmt == "scan":
+        source, paged, switched, scan_info = synth_scan.render_scan(blocks, rng, scan_switches, scan_seed)
+        applied |= paged | switched
     for b in blocks:
         if b.kind == "table":
             applied |= b.opts.applied
@@ -526,6 +538,7 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
                 vapplied.add("vertical_group_labels")
     table_layouts = {g.table: layout + (f"/{g.shape}" if g.shape else "") for g in grids}
     doc_id = f"syn-{seed}-{index:04d}-{template}-{layout}"
+    ext = "pdf" if fmt == "scan" else fmt
     labels = {
         "generator": GENERATOR,
         "seed": seed,
@@ -535,30 +548,31 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
         "table_layouts": table_layouts,
         "damage": sorted(applied),
         **({"variations": sorted(vapplied)} if mode != "off" else {}),
+        **({"scan": scan_info} if fmt == "scan" else {}),
         "features": sorted(features + [f"heading:{heading_style}", f"size:{size}", f"level:{level}"] + (["appendix"] if appendix else [])),
         "note": "synthetic report; values are true by construction and follow what is printed",
     }
     golden = {
         "id": doc_id,
-        "source": f"{doc_id}.{fmt}",
+        "source": f"{doc_id}.{ext}",
         "agency": agency,
         "year": year,
         "template": template,
         "tables": truth.tables,
         "notes": json.dumps(labels, ensure_ascii=False, sort_keys=True),
     }
-    return doc_id, fmt, source, golden
+    return doc_id, ext, source, golden
 
 
 def generate_corpus(
     n: int, seed: int, out_dir: Path, formats: Optional[Sequence[str]] = None, variations: sv.Spec = None,
-    only: Optional[Sequence[str]] = None,
+    only: Optional[Sequence[str]] = None, scan: synth_scan.Spec = None,
 ) -> list[Path]:
     """Write ``n`` reports and goldens into ``out_dir``; returns the source paths.
 
     Each golden is ``<source>.with_suffix(".json")``. Deterministic for a seed:
     document ``i`` depends only on ``(seed, i)``, so a larger ``n`` extends a
-    smaller corpus without changing it. ``variations``/``only``: see
+    smaller corpus without changing it. ``variations``/``only``/``scan``: see
     ``generate_document`` (``only={"chapter_style_paren"}`` forces one on).
     """
     if only is not None:
@@ -568,7 +582,7 @@ def generate_corpus(
     fmts = tuple(formats) if formats else FORMATS
     paths = []
     for i in range(n):
-        doc_id, ext, text, golden = generate_document(seed, i, fmts, variations)
+        doc_id, ext, text, golden = generate_document(seed, i, fmts, variations, scan)
         src = out / f"{doc_id}.{ext}"
         if isinstance(text, bytes):
             src.write_bytes(text)

@@ -51,16 +51,10 @@ def is_num(cell: str) -> bool:
 
 def split_row(line: str) -> Optional[list[str]]:
     """A seed table line → cells (pipe or tab rows), trailing empties dropped."""
-    if "\t" in line:
-        cells = line.split("\t")
-    elif line.count("|") >= 2:
-        cells = line.strip().strip("|").split("|")
-    else:
-        return None
-    cells = [c.strip() for c in cells]
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells if len([c for c in cells if c]) >= 1 and len(cells) >= 2 else None
+    from eval.synth_scan import delimited_cells
+
+    cells = delimited_cells(line)
+    return cells if cells and len([c for c in cells if c]) >= 1 and len(cells) >= 2 else None
 
 
 @dataclass
