@@ -97,6 +97,7 @@ def split_sections(nt: NormalisedText) -> list[Section]:
 # --- template -----------------------------------------------------------------
 
 _T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
+_T2021 = ("本年制发件数", "本年废止件数", "现行有效件数")
 _TAPP = ("本年新收政府信息公开申请", "上年结转政府信息公开申请", "本年度办理结果", "申请人情况")
 LEGACY_ANCHORS = ("收到申请数", "申请办结数", "申请答复数", "统计指标", "按时办结数", "属于已主动公开范围数",
                   "不同意公开答复数", "主动公开政府信息数", "情况统计表", "同意公开答复数", "答复总数", "指标名称",
@@ -116,8 +117,18 @@ def detect_template(nt: NormalisedText, year: Optional[int] = None, lines=None) 
         lines = tokenize(nt)
     text = "".join(c.text for line in lines if not any(c.kind == "prose" for c in line.cells)
                    for c in line.cells if c.kind == "label")
+    if not _names_table_two_columns(text):
+        # header words wrapped in narrow columns (本年新/制作数/量): joined back, column by column
+        from .parse.locate import wrapped_keys
+
+        text += "".join(k for keys in wrapped_keys(lines, nt.lines).values() for k in keys)
     # a table flattened into running text (crawled pages) is all "prose": read it whole
     return template_of_text(text, year) or template_of_text("".join(nt.lines), year)
+
+
+def _names_table_two_columns(text: str) -> bool:
+    flat = label_key(text)
+    return any(w in flat for w in _T2021 + _T2019)
 
 
 def template_of_year(year: int) -> str:
@@ -128,7 +139,7 @@ def template_of_year(year: int) -> str:
 def template_of_text(text: str, year: Optional[int] = None) -> Optional[str]:
     """The template a text's column anchors name (also used on a section alone)."""
     flat = label_key(text)
-    n2021 = sum(w in flat for w in ("本年制发件数", "本年废止件数", "现行有效件数"))
+    n2021 = sum(w in flat for w in _T2021)
     n2019 = sum(w in flat for w in _T2019)
     napp = sum(w in flat for w in _TAPP)
     nleg = sum(w in flat for w in LEGACY_ANCHORS)

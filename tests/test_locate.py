@@ -213,3 +213,43 @@ def test_flattened_figures_printed_as_letters_words_and_dashes():
     pieces = unflatten(normalise_text("某县2012年政府信息公开工作年度报告\n" + line)).lines
     for figure in ("无件", "O件", "S", "-件", "无"):
         assert figure in pieces, figure
+
+
+def test_template_read_from_header_words_wrapped_in_narrow_columns():
+    """A 2019-layout table 二 printed in 2021 with its header words wrapped
+    (本年新/制作数/量): joined back column by column, they still say 2019 —
+    in tab rows and in space-aligned text alike."""
+    from extractor.sections import detect_template
+
+    tab = ("第二十条第（一）项\n信息\t本年新\t本年新\t对外公\n内容\t制作数\t公开数\t开总数\n\t量\t量\t量\n"
+           "规章\t0\t0\t3\n规范性文件\t3\t3\t6\n")
+    spaced = ("第二十条第（一）项\n"
+              "            信息                 本年新          本年新          对外公\n"
+              "            内容                 制作数          公开数          开总数\n"
+              "                                 量              量              量\n"
+              "规章                                      0               0               3\n")
+    apps = "本年新收政府信息公开申请数量\t1\n上年结转政府信息公开申请数量\t0\n"
+    for table in (tab, spaced):
+        assert detect_template(normalise_text(table + apps), 2021) == "2019"
+
+
+def test_table_four_header_wrapped_in_space_aligned_columns_is_found():
+    text = (
+        "四、政府信息公开行政复议、行政诉讼情况\n"
+        "　　本年度因政府信息公开被申请行政复议3件，被提起行政诉讼5件。\n"
+        "            行政复                                       行政诉\n"
+        "            议                                           讼\n"
+        "结果维 结果纠 其他结 尚未审 总计          未经复                        复议后\n"
+        "持    正    果    结                      议直接                        起诉\n"
+        "                                          起诉\n"
+        "                              结果维 结果纠 其他结 尚未审 总计 结果维 结果纠 其他结 尚未审 总计\n"
+        "                              持    正    果    结          持    正    果    结\n"
+        "    0     0     2     1     3     0     0     0     0     0     0     0     5     0     5\n\n"
+        "五、存在的主要问题及改进情况\n"
+    )
+    from extractor.parse.locate import locate_tables
+    from extractor.parse.tokens import tokenize
+
+    nt = normalise_text(text)
+    start, end = locate_tables(tokenize(nt), ("review_litigation",), nt.lines)["review_litigation"]
+    assert start <= 2 and end >= 10

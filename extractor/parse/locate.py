@@ -127,11 +127,24 @@ def wrapped_keys(lines: Sequence[Line], text: Sequence[str] = ()) -> dict[int, l
                 continue
             if all(len(x.cells) == 1 for x in part):
                 joined.append(label_key("".join(x.cells[0].text for x in part)))
+            elif part[0].aligned and all(c.x1 > 0 for x in part for c in x.cells):
+                joined.append(label_key(_join_columns(part)))
             elif text and all(x.multi for x in part):
                 joined.append(label_key(_join_fields([text[x.index] for x in part])))
         if joined:
             out[line.index] = joined
     return out
+
+
+def _join_columns(part: Sequence[Line]) -> str:
+    """Space-aligned header lines joined column by column: each word of the
+    first line with the words below it that overlap it (本年新 / 制作数 / 量)."""
+    out = []
+    for top in part[0].cells:
+        pieces = [top.text] + [c.text for line in part[1:] for c in line.cells
+                               if c.x0 < top.x1 and top.x0 < c.x1]
+        out.append("".join(pieces))
+    return "|".join(out)
 
 
 def _join_fields(rows: Sequence[str]) -> str:

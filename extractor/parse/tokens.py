@@ -167,8 +167,9 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
         cells: list[Cell] = []
         for a, b in spans:
             cells.extend(_cells_of(nt, i, a, b))
-        if aligned:
-            _display_columns(nt.original[i], cells)  # as printed: （ is wide, ( is not
+        if aligned or (cells and nt.lines[i][:1] in (" ", "\u3000")):
+            # as printed: （ is wide, ( is not; an indented lone cell keeps its column too
+            _display_columns(nt.original[i], cells)
         if multi and all(c.kind == "blank" for c in cells):
             cells = []
         cells = [c for c in cells if c.kind != "noise"]
