@@ -45,6 +45,12 @@ _DOC_COLUMNS = {
     "issued": "制发|制定|出台|印发", "made": "制发|制定|出台|印发", "repealed": "废止|失效|清理",
     "in_force": "现行有效", "total_public": "现行有效|累计公开|对外公开",
 }
+# Verbs before or after the row word, then the figure; compiled once (every prose line naming a row is tried).
+_DOC_PATTERNS = {
+    (row, col): re.compile(rf"(?:{verbs})[^\d]{{0,12}}?{word}[^\d]{{0,4}}?(\d+)\s*件|{word}[^\d]{{0,6}}?(?:{verbs})[^\d]{{0,6}}?(\d+)\s*件")
+    for row, word in _DOC_ROWS.items() for col, verbs in _DOC_COLUMNS.items()
+}
+_CLAUSE_SEP_RE = re.compile(r"[。；;，,]")
 
 
 def stated_documents(nt: NormalisedText, skip: Sequence[tuple[int, int]] = ()) -> dict[tuple[str, str], set[int]]:
@@ -59,12 +65,11 @@ def stated_documents(nt: NormalisedText, skip: Sequence[tuple[int, int]] = ()) -
             continue
         if any(a <= i < b for a, b in skip):
             continue
-        for clause in re.split(r"[。；;，,]", line):
+        for clause in _CLAUSE_SEP_RE.split(line):
             for row, word in _DOC_ROWS.items():
                 if word not in clause:
                     continue
-                for col, verbs in _DOC_COLUMNS.items():
-                    pat = rf"(?:{verbs})[^\d]{{0,12}}?{word}[^\d]{{0,4}}?(\d+)\s*件|{word}[^\d]{{0,6}}?(?:{verbs})[^\d]{{0,6}}?(\d+)\s*件"
-                    for m in re.finditer(pat, clause):
+                for col in _DOC_COLUMNS:
+                    for m in _DOC_PATTERNS[row, col].finditer(clause):
                         out.setdefault((row, col), set()).add(int(m.group(1) or m.group(2)))
     return out

@@ -24,6 +24,12 @@ from .tokens import Cell, Line, field_index, separator
 
 Check = Callable[[list[Optional[float]]], Optional[bool]]
 
+# Patterns of the per-row placement steps, compiled once.
+_SIGNED_JOIN_RE = re.compile(r"\d[+-]\d")
+_NON_DIGIT_RE = re.compile(r"[^0-9]")
+_NONSPACE_RE = re.compile(r"\S+")
+_ZEROS_RE = re.compile(r"00+")
+
 
 @dataclass
 class TableParse:
@@ -111,7 +117,7 @@ def align(values: Sequence[Cell], columns: Sequence[str],
                 if check is None or check([_numeric(x, col) for x, col in zip(c, columns)]) is not False]
         if len(runs) == 1:
             return runs[0], [], []
-    signed_run = any(re.search(r"\d[+-]\d", v.text) for v in nonblank)  # 2648-18538: two cells at least
+    signed_run = any(_SIGNED_JOIN_RE.search(v.text) for v in nonblank)  # 2648-18538: two cells at least
     if len(vals) < k and (check is not None or k - len(nonblank) >= 2 or signed_run):
         runs = digit_splits(nonblank, columns)
         if runs and check is not None:
@@ -244,7 +250,7 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
     if not texts or not all(_RUN_RE.fullmatch(t) or (v.kind == "blank" and not t) for v, t in zip(vals, texts)):
         return []
     k = len(columns)
-    digits = sum(len(re.sub(r"[^0-9]", "", t)) or 1 for t in texts)  # a blank takes one place
+    digits = sum(len(_NON_DIGIT_RE.sub("", t)) or 1 for t in texts)  # a blank takes one place
     if digits < k or comb(max(digits - 1, 1), k - 1) > MAX_SPLITS:
         return []
     out: list[list[Cell]] = []
@@ -292,7 +298,7 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
 def _groups(c: Cell) -> list[Cell]:
     """A cell printed as figures with spaces between (``230 000023``), one cell per group."""
     text = c.text.strip()
-    parts = list(re.finditer(r"\S+", text))
+    parts = list(_NONSPACE_RE.finditer(text))
     if len(parts) < 2:
         return [c]
     off = c.text.index(text)
@@ -310,13 +316,13 @@ def _cut(c: Cell, a: int, b: int) -> Cell:
 
 def _split_zeros(vals: list[Cell], k: int) -> Optional[list[Cell]]:
     """Runs of zeros ("00") that, cut into single zeros, fill the row exactly."""
-    extra = sum(len(v.text.strip()) - 1 for v in vals if re.fullmatch(r"00+", v.text.strip()))
+    extra = sum(len(v.text.strip()) - 1 for v in vals if _ZEROS_RE.fullmatch(v.text.strip()))
     if not extra or len(vals) + extra != k:
         return None
     out: list[Cell] = []
     for v in vals:
         t = v.text.strip()
-        if re.fullmatch(r"00+", t):
+        if _ZEROS_RE.fullmatch(t):
             out.extend(_piece(v, i, i + 1) for i in range(len(t)))
         else:
             out.append(v)

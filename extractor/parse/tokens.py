@@ -19,6 +19,8 @@ from ..normalise import NormalisedText, parse_cell
 _PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d{1,3}\s*页|\d{1,3}\s*/\s*\d{1,3})\s*$")
 # A caption or an attachment marker (附表2, 表三, 续表, 附件1：) is no cell of the table.
 _CAPTION_RE = re.compile(r"^[(（]?(?:附表|附件|续表|表)\s*[0-9一二三四五六七八九十]{0,3}\s*[:：]?\s*(?:续表?)?[)）]?$")
+_NONSPACE_RE = re.compile(r"\S+")
+_COMMA_RE = re.compile(r"[，,]")
 _SIGNED_RUN_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[+-]\d+(?:\.\d+)?)+")
 _SENTENCE_RE = re.compile(r"[。；;！？]")
 _MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?\s+)+[+-]?\d+(?:\.\d+)?$")
@@ -121,7 +123,7 @@ def _classify(text: str) -> tuple[str, Optional[str]]:
         return "blank", "blank"
     if p.kind == "unreadable" or _SIGNED_RUN_RE.fullmatch(text):
         return "value", "unreadable"  # figures run together across a sign (2648-18538) are figures
-    if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(re.findall(r"[，,]", text)) >= 2):
+    if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(_COMMA_RE.findall(text)) >= 2):
         return "prose", None
     if _PUNCT_RE.fullmatch(text):
         return "noise", None
@@ -138,12 +140,12 @@ def _cells_of(nt: NormalisedText, i: int, start: int, end: int) -> list[Cell]:
     if (kind == "label" or kind == "prose") and len(norm_s) <= 80:
         # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
         if _MULTI_NUM_RE.match(norm_s) and not _SPLIT_DECIMAL_RE.fullmatch(norm_s):
-            return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in re.finditer(r"\S+", norm_s)]
+            return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in _NONSPACE_RE.finditer(norm_s)]
         m = _LABEL_THEN_NUMS_RE.match(norm_s)
         if m and len(m.group("label")) <= 40 and not _SENTENCE_RE.search(m.group("label")):
             out = [_sub(nt, i, s0 + m.start("label"), s0 + m.end("label"))]
             out += [_sub(nt, i, s0 + m.start("nums") + x.start(), s0 + m.start("nums") + x.end())
-                    for x in re.finditer(r"\S+", m.group("nums"))]
+                    for x in _NONSPACE_RE.finditer(m.group("nums"))]
             return out
     elif kind == "value" and vk == "unreadable":
         pass
