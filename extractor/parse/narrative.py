@@ -51,6 +51,7 @@ _DOC_PATTERNS = {
     for row, word in _DOC_ROWS.items() for col, verbs in _DOC_COLUMNS.items()
 }
 _CLAUSE_SEP_RE = re.compile(r"[。；;，,]")
+_DOC_ROW_RE = re.compile("|".join(_DOC_ROWS.values()))  # a line naming either row
 
 
 def stated_documents(nt: NormalisedText, skip: Sequence[tuple[int, int]] = ()) -> dict[tuple[str, str], set[int]]:
@@ -61,7 +62,7 @@ def stated_documents(nt: NormalisedText, skip: Sequence[tuple[int, int]] = ()) -
     figures run together that the table alone cannot cut (``8855698``)."""
     out: dict[tuple[str, str], set[int]] = {}
     for i, line in enumerate(nt.lines):
-        if not any(w in line for w in _DOC_ROWS.values()) or "\t" in line or "|" in line:
+        if "\t" in line or "|" in line or not _DOC_ROW_RE.search(line):
             continue
         if any(a <= i < b for a, b in skip):
             continue

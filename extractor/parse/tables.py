@@ -843,8 +843,10 @@ def first_value_field(mt, matches, text: Sequence[str]) -> Optional[int]:
     width = text[line_no].count(sep)
     starts: dict[int, int] = {}
     for other in matches:  # complete rows printed in the same grid (as many fields)
+        if other is mt or other.template_row.columns != cols:
+            continue
         ov = [v for v in other.row.values if v.kind == "value"]
-        if other is mt or other.template_row.columns != cols or len(ov) != k or len({v.line for v in ov}) != 1:
+        if len(ov) != k or len({v.line for v in ov}) != 1:
             continue
         raw = text[ov[0].line]
         if separator(raw) != sep or raw.count(sep) != width:

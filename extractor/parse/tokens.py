@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Optional
 
 from ..normalise import NormalisedText, parse_cell
@@ -194,10 +195,14 @@ def field_index(line: str, cell: Cell) -> int:
 UNIT_TAIL_RE = re.compile(r"(?:人次|万元|条|件|项|个|次|元)$")
 
 
+@lru_cache(maxsize=None)
+def _char_width(ch: str) -> int:
+    """Display columns of one character (cached: a document repeats few characters)."""
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def _display_columns(line: str, cells: list[Cell]) -> None:
     """Set each cell's display columns: wide (CJK) characters count two."""
-    widths = [0]
-    for ch in line:
-        widths.append(widths[-1] + (2 if unicodedata.east_asian_width(ch) in "WF" else 1))
+    widths = [0, *accumulate(map(_char_width, line))]
     for c in cells:
         c.x0, c.x1 = widths[c.start], widths[c.end]
