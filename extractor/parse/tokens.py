@@ -131,53 +131,55 @@ def _classify(text: str) -> tuple[str, Optional[str]]:
     return "label", None
 
 
-def _cells_of(nt: NormalisedText, i: int, start: int, end: int) -> list[Cell]:
-    norm = nt.lines[i][start:end]
-    raw = nt.original[i][start:end]
-    lead = len(norm) - len(norm.lstrip())
-    norm_s, raw_s = norm.strip(), raw.strip()
+def _cells_of(line: str, orig: str, i: int, start: int, end: int) -> list[Cell]:
+    """The cells of one span of line ``i`` (``line`` normalised, ``orig`` as printed)."""
+    norm = line[start:end]
+    norm_s = norm.strip()
+    lead = 0 if len(norm_s) == len(norm) else len(norm) - len(norm.lstrip())
     s0, s1 = start + lead, start + lead + len(norm_s)
     kind, vk = _classify(norm_s)
     if (kind == "label" or kind == "prose") and len(norm_s) <= 80:
         # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
         if _MULTI_NUM_RE.match(norm_s) and not _SPLIT_DECIMAL_RE.fullmatch(norm_s):
-            return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in _NONSPACE_RE.finditer(norm_s)]
+            return [_sub(line, orig, i, s0 + m.start(), s0 + m.end()) for m in _NONSPACE_RE.finditer(norm_s)]
         m = _LABEL_THEN_NUMS_RE.match(norm_s)
         if m and len(m.group("label")) <= 40 and not _SENTENCE_RE.search(m.group("label")):
-            out = [_sub(nt, i, s0 + m.start("label"), s0 + m.end("label"))]
-            out += [_sub(nt, i, s0 + m.start("nums") + x.start(), s0 + m.start("nums") + x.end())
+            out = [_sub(line, orig, i, s0 + m.start("label"), s0 + m.end("label"))]
+            out += [_sub(line, orig, i, s0 + m.start("nums") + x.start(), s0 + m.start("nums") + x.end())
                     for x in _NONSPACE_RE.finditer(m.group("nums"))]
             return out
-    elif kind == "value" and vk == "unreadable":
-        pass
-    return [Cell(kind, norm_s, raw_s, i, s0, s1, vk)]
+    return [Cell(kind, norm_s, orig[start:end].strip(), i, s0, s1, vk)]
 
 
-def _sub(nt: NormalisedText, i: int, a: int, b: int) -> Cell:
-    norm = nt.lines[i][a:b]
+def _sub(line: str, orig: str, i: int, a: int, b: int) -> Cell:
+    norm = line[a:b]
     kind, vk = _classify(norm)
-    return Cell(kind, norm, nt.original[i][a:b], i, a, b, vk)
+    return Cell(kind, norm, orig[a:b], i, a, b, vk)
 
 
 def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> list[Line]:
     """Cells of lines ``start``..``end`` (0-based, end exclusive)."""
     end = len(nt.lines) if end is None else end
     out = []
+    lines, original = nt.lines, nt.original
     for i in range(start, end):
-        spans, mode = _split(nt.lines[i])
-        aligned = mode == "space"
+        line, orig = lines[i], original[i]
+        spans, mode = _split(line)
         multi = mode != "single"
-        cells: list[Cell] = []
-        for a, b in spans:
-            cells.extend(_cells_of(nt, i, a, b))
-        if aligned:
-            _display_columns(nt.original[i], cells)  # as printed: （ is wide, ( is not
+        if len(spans) == 1:
+            cells = _cells_of(line, orig, i, *spans[0])
+        else:
+            cells = []
+            for a, b in spans:
+                cells.extend(_cells_of(line, orig, i, a, b))
+        if mode == "space":
+            _display_columns(orig, cells)  # as printed: （ is wide, ( is not
         if multi and all(c.kind == "blank" for c in cells):
             cells = []
         cells = [c for c in cells if c.kind != "noise"]
         if len(cells) > 1:
             multi = True
-        out.append(Line(i, cells, multi, aligned))
+        out.append(Line(i, cells, multi, mode == "space"))
     return out
 
 
