@@ -32,6 +32,7 @@ _RUN_RE = re.compile(r"\S+(?: \S+)*")
 _UNIT_RE = re.compile(r"[(（]?(?:单位[:：])?(?:万元|件|条|个|次|人次)[)）]?")
 _PUNCT_RE = re.compile(r"[\W_]+")
 _SPLIT_DECIMAL_RE = re.compile(r"\d+\.\d+ \d+")
+_NUMS_END = ("元", "万", "个", "件", "项", "次")  # the units _LABEL_THEN_NUMS_RE may end in
 UNIT_WORDS = {"万元", "元", "件", "条", "个", "次", "人次", "人", "项", "篇", "期", "家", "场", "部", "单位", "%"}
 
 
@@ -138,7 +139,8 @@ def _cells_of(line: str, orig: str, i: int, start: int, end: int) -> list[Cell]:
     lead = 0 if len(norm_s) == len(norm) else len(norm) - len(norm.lstrip())
     s0, s1 = start + lead, start + lead + len(norm_s)
     kind, vk = _classify(norm_s)
-    if (kind == "label" or kind == "prose") and len(norm_s) <= 80:
+    if (kind == "label" or kind == "prose") and len(norm_s) <= 80 and (
+            norm_s[-1:].isdigit() or norm_s[-1:] in _NUMS_END):  # both patterns end in a figure or its unit
         # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
         if _MULTI_NUM_RE.match(norm_s) and not _SPLIT_DECIMAL_RE.fullmatch(norm_s):
             return [_sub(line, orig, i, s0 + m.start(), s0 + m.end()) for m in _NONSPACE_RE.finditer(norm_s)]
