@@ -72,9 +72,10 @@ class Line:
 
 def _split(line: str) -> tuple[list[tuple[int, int]], str]:
     """Cell spans of a line and how it was cut: tab | pipe | space | single."""
-    if "\t" in line and not line.strip():
+    stripped = line.strip()
+    if "\t" in line and not stripped:
         return [(0, 0)], "single"  # one empty cell printed alone (one-cell-per-line tables)
-    if "\t" in line.strip():
+    if "\t" in stripped:
         sep = "\t"
     elif "|" in line and not _MD_RULE_RE.fullmatch(line):
         sep = "|"
@@ -95,15 +96,14 @@ def _split(line: str) -> tuple[list[tuple[int, int]], str]:
             while spans and not line[spans[0][0]:spans[0][1]].strip():
                 spans = spans[1:]
         return spans, "tab" if sep == "\t" else "pipe"
-    if _GAP_RE.search(line.strip()):
+    if "  " in stripped and _GAP_RE.search(stripped):
         for m in _RUN_RE.finditer(line):
             spans.append((m.start(), m.end()))
         return spans, "space" if len(spans) > 1 else "single"
-    s = line.strip()
-    if not s:
+    if not stripped:
         return [], "single"
-    start = line.index(s)
-    return [(start, start + len(s))], "single"
+    start = line.index(stripped)
+    return [(start, start + len(stripped))], "single"
 
 
 @lru_cache(maxsize=65536)
