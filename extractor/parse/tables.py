@@ -845,16 +845,29 @@ def first_value_field(mt, matches, text: Sequence[str]) -> Optional[int]:
     for other in matches:  # complete rows printed in the same grid (as many fields)
         if other is mt or other.template_row.columns != cols:
             continue
-        ov = [v for v in other.row.values if v.kind == "value"]
-        if len(ov) != k or len({v.line for v in ov}) != 1:
-            continue
-        raw = text[ov[0].line]
-        if separator(raw) != sep or raw.count(sep) != width:
-            continue
-        fields = [field_index(raw, v) for v in ov]
-        if fields == list(range(fields[0], fields[0] + k)):
-            starts[fields[0]] = starts.get(fields[0], 0) + 1
+        grid = grid_row(other, text)
+        if grid is not None and grid[0] == sep and grid[1] == width and grid[2] is not None:
+            starts[grid[2]] = starts.get(grid[2], 0) + 1
     return next(iter(starts)) if len(starts) == 1 else None
+
+
+def grid_row(mt, text: Sequence[str]) -> Optional[tuple[str, int, Optional[int]]]:
+    """A complete row (a figure for each column) printed on one tab or pipe
+    line: its separator, how many it prints, and the field its figures start
+    in when they stand in consecutive fields (else None); None for other
+    rows. Kept on the match: ``first_value_field`` asks it of every row for
+    every row."""
+    if mt.grid is None:
+        mt.grid = ()
+        ov = [v for v in mt.row.values if v.kind == "value"]
+        if len(ov) == len(mt.template_row.columns) and len({v.line for v in ov}) == 1:
+            raw = text[ov[0].line]
+            sep = separator(raw)
+            if sep is not None:
+                fields = [field_index(raw, v) for v in ov]
+                consecutive = fields == list(range(fields[0], fields[0] + len(ov)))
+                mt.grid = (sep, raw.count(sep), fields[0] if consecutive else None)
+    return mt.grid or None
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:
