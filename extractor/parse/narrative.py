@@ -20,6 +20,8 @@ _PATTERNS = {
     "litigation": re.compile(r"行政诉讼[^。;,，\d]{0,8}?" + _N),
 }
 _LEGACY = {"new_received": "legacy_received", "review": "legacy_review", "litigation": "legacy_litigation"}
+# A word each pattern needs: lines without any (most prose) are not tried pattern by pattern.
+_NEEDED_RE = re.compile("申请|上年结转|行政复议|行政诉讼")
 
 
 def narrative_figures(nt: NormalisedText, region: Optional[tuple[int, int]], legacy: bool = False) -> dict[str, int]:
@@ -27,7 +29,7 @@ def narrative_figures(nt: NormalisedText, region: Optional[tuple[int, int]], leg
     out: dict[str, int] = {}
     stop = region[0] if (legacy and region) else len(nt.lines)
     for line in nt.lines[:stop]:
-        if "\t" in line or "|" in line or len(line) < 12:
+        if "\t" in line or "|" in line or len(line) < 12 or not _NEEDED_RE.search(line):
             continue
         for name, pat in _PATTERNS.items():
             key = _LEGACY.get(name, None) if legacy else name
