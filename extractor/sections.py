@@ -114,7 +114,7 @@ def detect_template(nt: NormalisedText, year: Optional[int] = None, lines=None) 
         from .parse.tokens import tokenize
 
         lines = tokenize(nt)
-    text = "".join(c.text for line in lines if not line.has_prose
+    text = "".join(c.text for line in lines if not any(c.kind == "prose" for c in line.cells)
                    for c in line.cells if c.kind == "label")
     # a table flattened into running text (crawled pages) is all "prose": read it whole
     return template_of_text(text, year) or template_of_text("".join(nt.lines), year)

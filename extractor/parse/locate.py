@@ -212,7 +212,7 @@ def _is_label_only(line: Line) -> bool:
 
 
 def _has_prose(line: Line) -> bool:
-    return line.has_prose
+    return any(c.kind == "prose" for c in line.cells)
 
 
 def _grow_up(lines: Sequence[Line], first: int, floor: int) -> int:

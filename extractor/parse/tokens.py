@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import accumulate
 from typing import Optional
 
@@ -68,11 +68,6 @@ class Line:
     @property
     def is_blank(self) -> bool:
         return not self.cells
-
-    @cached_property
-    def has_prose(self) -> bool:
-        """Whether a cell is prose (asked of every line by the template and table finders)."""
-        return any(c.kind == "prose" for c in self.cells)
 
 
 def _split(line: str) -> tuple[list[tuple[int, int]], str]:
