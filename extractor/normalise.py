@@ -128,6 +128,22 @@ _NUM_RE = re.compile(_NUM)
 _STRAY_RE = re.compile(r"([_`¨:：~'\"^*•·]*)([\dOolI][\dOolI,.]*(?:万元|万|元|个|件|项|次|条)?)([_`¨:：~'\"^*•·]*)")
 _NOTE_RE = re.compile(r"[(（\[].*$")
 _CHANGE_RE = re.compile(r"(增加|新增|增|减少|减|下降|上升|\+|-)\s*(\d+(?:\.\d+)?)")
+# parse_cell and label_key run on every new cell text: their patterns are compiled once.
+_SPACES_RE = re.compile(r"\s+")
+_PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_DASH_RUN_RE = re.compile(r"[-—–/\\_.·\s]+")
+_ZERO_WORD_RE = re.compile(r"(?:无|無|没有)\s*(?:件|个|项|条|次|万元|元)?")
+_SIGNED_START_RE = re.compile(r"^[+-]?\d")
+_PERCENT_RE = re.compile(r"[+-]?\d+(\.\d+)?\s*%")
+_SPLIT_NUMBER_RE = re.compile(r"[\d.] +[\d.]")
+_NUMBER_UNIT_RE = re.compile(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?")
+_TRAILING_STOP_RE = re.compile(r"\d+[.,·、']")
+_BODY_UNIT_RE = re.compile(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?")
+_WORDED_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}")
+_DIGIT_RE = re.compile(r"\d")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_TAG_RE = re.compile(r"<[^<>]{1,12}>")
+_LABEL_PUNCT_RE = re.compile(r"[\s\"'“”‘’「」『』《》<>()（）\[\]【】:：,，.。、;；!！?？*#|_·•~`-]")
 
 
 @dataclass(frozen=True)
@@ -162,7 +178,7 @@ def _repair_ocr(s: str) -> Optional[tuple[str, str]]:
     if not s or not any(ch in _OCR_DIGITS for ch in s):
         return None
     fixed = "".join(_OCR_DIGITS.get(ch, ch) for ch in s)
-    if re.fullmatch(r"\d+(?:\.\d+)?", fixed) and len(s) <= 8:
+    if _PLAIN_NUMBER_RE.fullmatch(fixed) and len(s) <= 8:
         swaps = ",".join(sorted({f"{ch}→{_OCR_DIGITS[ch]}" for ch in s if ch in _OCR_DIGITS}))
         return fixed, swaps
     return None
@@ -174,10 +190,10 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
     if raw is None:
         return ParsedCell("blank")
     s = to_halfwidth(raw).strip()
-    s = re.sub(r"\s+", " ", s)
-    if s in _DASHES or re.fullmatch(r"[-—–/\\_.·\s]+", s):
+    s = _SPACES_RE.sub(" ", s)
+    if s in _DASHES or _DASH_RUN_RE.fullmatch(s):
         return ParsedCell("blank")
-    if re.fullmatch(r"(?:无|無|没有)\s*(?:件|个|项|条|次|万元|元)?", s):  # 无, 无件
+    if _ZERO_WORD_RE.fullmatch(s):  # 无, 无件
         return ParsedCell("zero_word", 0)
     decimal = column in ("amount", "fees_collected")
     signed = column == "change"
@@ -187,19 +203,19 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
 
     if signed:
         m = _CHANGE_RE.search(head)
-        if m and not re.match(r"^[+-]?\d", head.replace(" ", "")):
+        if m and not _SIGNED_START_RE.match(head.replace(" ", "")):
             word, num = m.group(1), m.group(2)
             v = _to_number(num, False)
             if v is not None:
                 return ParsedCell("number", -v if word in ("减少", "减", "下降", "-") else v)
-        if re.fullmatch(r"[+-]?\d+(\.\d+)?\s*%", head):
+        if _PERCENT_RE.fullmatch(head):
             v = _to_number(head.rstrip("% ").strip(), False)
             return ParsedCell("number", v)
 
     compact = head.replace(" ", "")
-    split_note = f"joined split number {head!r}" if re.search(r"[\d.] +[\d.]", head) else None
+    split_note = f"joined split number {head!r}" if _SPLIT_NUMBER_RE.search(head) else None
     # a clean number, possibly with a unit: 27个, 156次, 30183.96万元, 493.5万, 4935000元
-    m = re.fullmatch(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?", compact)
+    m = _NUMBER_UNIT_RE.fullmatch(compact)
     if m:
         v = _to_number(m.group(1), decimal)
         unit = m.group(2)
@@ -220,11 +236,11 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
                 marks = (m.group(1) + m.group(3)).strip()
                 note = f"dropped stray mark {marks!r}" + (f"; {inner.repaired}" if inner.repaired else "")
                 return ParsedCell("number", inner.value, repaired=note)
-    if allow_repair and re.fullmatch(r"\d+[.,·、']", compact):
+    if allow_repair and _TRAILING_STOP_RE.fullmatch(compact):
         # OCR read a speck beside the digits as a stop: "0." → 0
         return ParsedCell("number", _to_number(compact[:-1], decimal), repaired=f"dropped trailing {compact[-1]!r}")
     if allow_repair:
-        m = re.fullmatch(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?", compact)
+        m = _BODY_UNIT_RE.fullmatch(compact)
         rep = _repair_ocr(m.group(1)) if m else None
         if rep:
             fixed, swaps = rep
@@ -232,9 +248,9 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
 
     # a number with text around it (本年增加 12 项 outside a change column, 共3件)
     nums = _NUM_RE.findall(compact)
-    if len(nums) == 1 and re.fullmatch(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}", compact):
+    if len(nums) == 1 and _WORDED_NUMBER_RE.fullmatch(compact):
         return ParsedCell("number", _to_number(nums[0], decimal))
-    if re.search(r"\d", compact) and len(compact) <= 8 and not re.search(r"[\u4e00-\u9fff]", compact):
+    if _DIGIT_RE.search(compact) and len(compact) <= 8 and not _HAN_RE.search(compact):
         return ParsedCell("unreadable")
     return ParsedCell("text")
 
@@ -243,6 +259,6 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
 def label_key(text: str) -> str:
     """A label reduced for matching: simplified, no spaces, punctuation or numbering."""
     t = normalise_line(unicodedata.normalize("NFKC", text))
-    t = re.sub(r"<[^<>]{1,12}>", "", t)  # <br>, <u>…</u> left inside cells
-    t = re.sub(r"[\s\"'“”‘’「」『』《》<>()（）\[\]【】:：,，.。、;；!！?？*#|_·•~`-]", "", t)
+    t = _TAG_RE.sub("", t)  # <br>, <u>…</u> left inside cells
+    t = _LABEL_PUNCT_RE.sub("", t)
     return t

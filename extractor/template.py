@@ -314,13 +314,7 @@ def rows_of(keys, table: str) -> set[str]:
     One pass over the keys, where asking row by row walked them once per row.
     """
     prefix = table + "."
-    rows = set()
-    for k in keys:
-        if k.startswith(prefix):
-            row, dot, _ = k[len(prefix):].partition(".")
-            if dot:
-                rows.add(row)
-    return rows
+    return {parts[1] for k in keys if k.startswith(prefix) and len(parts := k.split(".", 2)) == 3}
 
 
 def other_form_of_keys(keys) -> Optional[str]:

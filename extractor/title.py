@@ -24,6 +24,13 @@ _TOPIC_WORDS = ("信息公开", "政务公开")
 # Where the agency's name stops: the topic of the title begins.
 _AGENCY_END = ("关于", "政府信息公开", "政务公开", "信息公开", "年度报告", "工作年度")
 _PORTAL_SEP_RE = re.compile(r"[-—_|｜>»]+|门户网站")
+# Patterns of the title reading, compiled once (it runs on the first lines of every document).
+_COMPACT_RE = re.compile(r"[#*>\s\u3000]+")
+_WIDE_GAP_RE = re.compile(r"[\u3000 ]{2,}|\u3000")
+_AGENCY_PREFIX_RE = re.compile(r"^(?:关于|\d+|[（(【\[《]\S{0,8}?[）)】\]》])")
+_AGENCY_TAIL_RE = re.compile(r"(?:关于|度)$")
+_OPEN_BRACKET_END_RE = re.compile(r"[（(【\[]$")
+_DU_START_RE = re.compile(r"^度")
 # A crawler's or portal's field name before the title (标题: X).
 _FIELD_PREFIX_RE = re.compile(r"^(?:标题|题名|名称|文件名称|主题|文章标题)[:：]")
 # Other fields of a crawler's or portal's header (栏目: 政府信息公开年报 is no title).
@@ -49,7 +56,7 @@ def cn_year(s: str) -> str:
 
 
 def _compact(line: str) -> str:
-    return re.sub(r"[#*>\s\u3000]+", "", line)
+    return _COMPACT_RE.sub("", line)
 
 
 def agency_of(text: str) -> Optional[str]:
@@ -62,7 +69,7 @@ def agency_of(text: str) -> Optional[str]:
         if any(w in p for w in _TOPIC_WORDS + _TITLE_WORDS):
             s = "".join(parts[j:])
             break
-    s = re.sub(r"^(?:关于|\d+|[（(【\[《]\S{0,8}?[）)】\]》])", "", s)
+    s = _AGENCY_PREFIX_RE.sub("", s)
     cut = len(s)
     for w in _AGENCY_END:
         j = s.find(w)
@@ -72,7 +79,7 @@ def agency_of(text: str) -> Optional[str]:
     if agency.endswith("人民") and s[cut:].startswith("政府"):
         agency += "政府"  # 某县人民政府信息公开… cut inside 人民政府
     agency = agency.strip("《》()（）【】[]\"“”:：,，、.。 ")
-    agency = re.sub(r"(?:关于|度)$", "", agency)
+    agency = _AGENCY_TAIL_RE.sub("", agency)
     return agency if len(agency) >= 2 else None
 
 
@@ -84,10 +91,10 @@ def parse_title(title: str) -> tuple[Optional[str], Optional[int]]:
         return agency_of(s), None
     year = int(m.group(1))
     pre, post = s[: m.start()], s[m.end():]
-    pre = re.sub(r"[（(【\[]$", "", pre)
+    pre = _OPEN_BRACKET_END_RE.sub("", pre)
     agency = agency_of(pre) if pre else None
     if agency is None:
-        agency = agency_of(re.sub(r"^度", "", post))
+        agency = agency_of(_DU_START_RE.sub("", post))
     return agency, year
 
 
@@ -96,7 +103,7 @@ def _title_candidates(nt: NormalisedText, limit: int = 15) -> list[tuple[int, st
     lines: list[tuple[int, str]] = []
     for i, line in enumerate(nt.lines[:120]):
         # a crawled page may run title and body together, parted by wide spaces
-        for part in re.split(r"[\u3000 ]{2,}|\u3000", line):
+        for part in _WIDE_GAP_RE.split(line):
             s = _compact(part)
             if s:
                 lines.append((i, s))

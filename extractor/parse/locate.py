@@ -157,22 +157,21 @@ def _join_fields(rows: Sequence[str]) -> str:
 def line_hits(lines: Sequence[Line], wrapped: dict[int, list[str]],
               names: Sequence[str] = TABLES) -> list[tuple[Line, bool, dict[str, frozenset[str]]]]:
     """Each printed line once: whether it is prose, and which labels of each table it names."""
-    out = []
-    for line in lines:
-        if line.is_blank:
-            continue
-        if not line.multi and line.cells[0].kind in ("value", "blank"):
-            out.append((line, False, {}))  # a figure alone on its line names nothing
-            continue
-        prose = _has_prose(line)
-        key = "" if prose else _label_text(line)  # line_key, with the prose test done once
-        extra = wrapped.get(line.index)
-        if extra:
-            hits = {name: frozenset().union(*(hits_of(k, name) for k in (key, *extra))) for name in names}
-        else:
-            hits = _hits_by_table(key, tuple(names)) if key else {}
-        out.append((line, prose, hits))
-    return out
+    return [_line_hit(line, wrapped.get(line.index), names) for line in lines if not line.is_blank]
+
+
+def _line_hit(line: Line, extra: Optional[list[str]],
+              names: Sequence[str]) -> tuple[Line, bool, dict[str, frozenset[str]]]:
+    """One line's entry of ``line_hits``; ``extra``: its wrapped header texts."""
+    if not line.multi and line.cells[0].kind in ("value", "blank"):
+        return line, False, {}  # a figure alone on its line names nothing
+    prose = _has_prose(line)
+    key = "" if prose else _label_text(line)  # line_key, with the prose test done once
+    if extra:
+        hits = {name: frozenset().union(*(hits_of(k, name) for k in (key, *extra))) for name in names}
+    else:
+        hits = _hits_by_table(key, tuple(names)) if key else {}
+    return line, prose, hits
 
 
 @lru_cache(maxsize=65536)
@@ -182,34 +181,36 @@ def _hits_by_table(key: str, names: tuple[str, ...]) -> dict[str, frozenset[str]
 
 def _runs(hits: Sequence[tuple[Line, bool, dict[str, frozenset[str]]]],
           names: Sequence[str]) -> dict[str, list[Run]]:
-    """Each table's runs of lines naming its labels, in one pass over the lines."""
+    """Each table's runs of lines naming its labels, in one pass over the lines.
+
+    A run ends after more than MAX_GAP worded lines, MAX_PROSE_GAP prose
+    lines or two lines naming only other tables since its last hit. These are
+    counted once for all tables (running totals, and each table's totals at
+    its last hit), so the many lines naming nothing cost one addition each."""
     runs: dict[str, list[Run]] = {name: [] for name in names}
     cur: dict[str, Optional[Run]] = dict.fromkeys(names)
-    gap = dict.fromkeys(names, 0)
-    prose = dict.fromkeys(names, 0)
-    foreign = dict.fromkeys(names, 0)
+    worded_total = prose_total = named_total = 0  # worded, prose and naming lines so far
+    at_hit = {name: (0, 0, 0) for name in names}  # the totals after each table's last hit
     for line, is_prose, by_table in hits:
-        named = [t for t in names if by_table.get(t)]
-        worded = line.multi or line.cells[0].kind not in ("value", "blank")  # figures alone: a table's own cells
-        if not named:  # most lines name nothing: every table's gap grows (as below)
-            for name in names:
-                gap[name] += worded
-                prose[name] += is_prose
+        named = [t for t in names if by_table.get(t)] if by_table else ()
+        if not named:  # most lines name nothing
+            worded_total += line.multi or line.cells[0].kind not in ("value", "blank")  # figures alone: a table's own cells
+            prose_total += is_prose
             continue
-        for name in names:
-            ids = by_table.get(name)
-            if not ids:
-                gap[name] += worded
-                prose[name] += is_prose
-                foreign[name] += bool(named)
-                continue
+        for name in named:
+            w, p, f = at_hit[name]
             run = cur[name]
-            if run is None or gap[name] > MAX_GAP or prose[name] >= MAX_PROSE_GAP or foreign[name] >= 2:
+            if (run is None or worded_total - w > MAX_GAP or prose_total - p >= MAX_PROSE_GAP
+                    or named_total - f >= 2):
                 run = cur[name] = Run(name, [], set())  # another table's rows in between: a new run
                 runs[name].append(run)
             run.lines.append(line.index)
-            run.ids |= ids
-            gap[name] = prose[name] = foreign[name] = 0
+            run.ids |= by_table[name]
+        worded_total += line.multi or line.cells[0].kind not in ("value", "blank")
+        prose_total += is_prose
+        named_total += 1
+        for name in named:
+            at_hit[name] = (worded_total, prose_total, named_total)
     return runs
 
 
@@ -286,10 +287,13 @@ def locate_tables(lines: Sequence[Line], names: Sequence[str] = TABLES,
     ``lines`` are the whole document's tokenised lines (index = line number),
     ``text`` its normalised lines (to join wrapped header rows field by field).
     """
-    best = _best_runs(line_hits(lines, {}, names), names)
+    hits = line_hits(lines, {}, names)
+    best = _best_runs(hits, names)
     if any(name not in best or len(best[name].ids) < MIN_IDS for name in names):
         # a table not found by whole words: its header may be wrapped in narrow columns
-        best = _best_runs(line_hits(lines, wrapped_keys(lines, text), names), names)
+        wrapped = wrapped_keys(lines, text)  # only the lines with wrapped words are read again
+        hits = [h if h[0].index not in wrapped else _line_hit(h[0], wrapped[h[0].index], names) for h in hits]
+        best = _best_runs(hits, names)
     order = sorted(best.values(), key=lambda r: r.lines[0])
     regions: dict[str, tuple[int, int]] = {}
     floor = 0

@@ -194,6 +194,8 @@ class Match:
     template_row: Row
     score: float
     by_position: bool = False
+    # how the row sits in its tab/pipe grid (tables.grid_row): read once, asked by every other row
+    grid: Optional[tuple] = field(default=None, compare=False, repr=False)
 
 
 def match_rows(rows: Sequence[LogicalRow], template_rows: Sequence[Row],

@@ -24,6 +24,12 @@ from .tokens import Cell, Line, field_index, separator
 
 Check = Callable[[list[Optional[float]]], Optional[bool]]
 
+# Patterns of the per-row placement steps, compiled once.
+_SIGNED_JOIN_RE = re.compile(r"\d[+-]\d")
+_NON_DIGIT_RE = re.compile(r"[^0-9]")
+_NONSPACE_RE = re.compile(r"\S+")
+_ZEROS_RE = re.compile(r"00+")
+
 
 @dataclass
 class TableParse:
@@ -111,7 +117,7 @@ def align(values: Sequence[Cell], columns: Sequence[str],
                 if check is None or check([_numeric(x, col) for x, col in zip(c, columns)]) is not False]
         if len(runs) == 1:
             return runs[0], [], []
-    signed_run = any(re.search(r"\d[+-]\d", v.text) for v in nonblank)  # 2648-18538: two cells at least
+    signed_run = any(_SIGNED_JOIN_RE.search(v.text) for v in nonblank)  # 2648-18538: two cells at least
     if len(vals) < k and (check is not None or k - len(nonblank) >= 2 or signed_run):
         runs = digit_splits(nonblank, columns)
         if runs and check is not None:
@@ -244,7 +250,7 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
     if not texts or not all(_RUN_RE.fullmatch(t) or (v.kind == "blank" and not t) for v, t in zip(vals, texts)):
         return []
     k = len(columns)
-    digits = sum(len(re.sub(r"[^0-9]", "", t)) or 1 for t in texts)  # a blank takes one place
+    digits = sum(len(_NON_DIGIT_RE.sub("", t)) or 1 for t in texts)  # a blank takes one place
     if digits < k or comb(max(digits - 1, 1), k - 1) > MAX_SPLITS:
         return []
     out: list[list[Cell]] = []
@@ -292,7 +298,7 @@ def digit_splits(vals: Sequence[Cell], columns: Sequence[str]) -> list[list[Cell
 def _groups(c: Cell) -> list[Cell]:
     """A cell printed as figures with spaces between (``230 000023``), one cell per group."""
     text = c.text.strip()
-    parts = list(re.finditer(r"\S+", text))
+    parts = list(_NONSPACE_RE.finditer(text))
     if len(parts) < 2:
         return [c]
     off = c.text.index(text)
@@ -310,13 +316,13 @@ def _cut(c: Cell, a: int, b: int) -> Cell:
 
 def _split_zeros(vals: list[Cell], k: int) -> Optional[list[Cell]]:
     """Runs of zeros ("00") that, cut into single zeros, fill the row exactly."""
-    extra = sum(len(v.text.strip()) - 1 for v in vals if re.fullmatch(r"00+", v.text.strip()))
+    extra = sum(len(v.text.strip()) - 1 for v in vals if _ZEROS_RE.fullmatch(v.text.strip()))
     if not extra or len(vals) + extra != k:
         return None
     out: list[Cell] = []
     for v in vals:
         t = v.text.strip()
-        if re.fullmatch(r"00+", t):
+        if _ZEROS_RE.fullmatch(t):
             out.extend(_piece(v, i, i + 1) for i in range(len(t)))
         else:
             out.append(v)
@@ -837,16 +843,31 @@ def first_value_field(mt, matches, text: Sequence[str]) -> Optional[int]:
     width = text[line_no].count(sep)
     starts: dict[int, int] = {}
     for other in matches:  # complete rows printed in the same grid (as many fields)
-        ov = [v for v in other.row.values if v.kind == "value"]
-        if other is mt or other.template_row.columns != cols or len(ov) != k or len({v.line for v in ov}) != 1:
+        if other is mt or other.template_row.columns != cols:
             continue
-        raw = text[ov[0].line]
-        if separator(raw) != sep or raw.count(sep) != width:
-            continue
-        fields = [field_index(raw, v) for v in ov]
-        if fields == list(range(fields[0], fields[0] + k)):
-            starts[fields[0]] = starts.get(fields[0], 0) + 1
+        grid = grid_row(other, text)
+        if grid is not None and grid[0] == sep and grid[1] == width and grid[2] is not None:
+            starts[grid[2]] = starts.get(grid[2], 0) + 1
     return next(iter(starts)) if len(starts) == 1 else None
+
+
+def grid_row(mt, text: Sequence[str]) -> Optional[tuple[str, int, Optional[int]]]:
+    """A complete row (a figure for each column) printed on one tab or pipe
+    line: its separator, how many it prints, and the field its figures start
+    in when they stand in consecutive fields (else None); None for other
+    rows. Kept on the match: ``first_value_field`` asks it of every row for
+    every row."""
+    if mt.grid is None:
+        mt.grid = ()
+        ov = [v for v in mt.row.values if v.kind == "value"]
+        if len(ov) == len(mt.template_row.columns) and len({v.line for v in ov}) == 1:
+            raw = text[ov[0].line]
+            sep = separator(raw)
+            if sep is not None:
+                fields = [field_index(raw, v) for v in ov]
+                consecutive = fields == list(range(fields[0], fields[0] + len(ov)))
+                mt.grid = (sep, raw.count(sep), fields[0] if consecutive else None)
+    return mt.grid or None
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:

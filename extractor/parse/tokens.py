@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Optional
 
 from ..normalise import NormalisedText, parse_cell
@@ -19,6 +20,8 @@ from ..normalise import NormalisedText, parse_cell
 _PAGE_NO_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d{1,3}\s*页|\d{1,3}\s*/\s*\d{1,3})\s*$")
 # A caption or an attachment marker (附表2, 表三, 续表, 附件1：) is no cell of the table.
 _CAPTION_RE = re.compile(r"^[(（]?(?:附表|附件|续表|表)\s*[0-9一二三四五六七八九十]{0,3}\s*[:：]?\s*(?:续表?)?[)）]?$")
+_NONSPACE_RE = re.compile(r"\S+")
+_COMMA_RE = re.compile(r"[，,]")
 _SIGNED_RUN_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[+-]\d+(?:\.\d+)?)+")
 _SENTENCE_RE = re.compile(r"[。；;！？]")
 _MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?\s+)+[+-]?\d+(?:\.\d+)?$")
@@ -29,6 +32,7 @@ _RUN_RE = re.compile(r"\S+(?: \S+)*")
 _UNIT_RE = re.compile(r"[(（]?(?:单位[:：])?(?:万元|件|条|个|次|人次)[)）]?")
 _PUNCT_RE = re.compile(r"[\W_]+")
 _SPLIT_DECIMAL_RE = re.compile(r"\d+\.\d+ \d+")
+_NUMS_END = ("元", "万", "个", "件", "项", "次")  # the units _LABEL_THEN_NUMS_RE may end in
 UNIT_WORDS = {"万元", "元", "件", "条", "个", "次", "人次", "人", "项", "篇", "期", "家", "场", "部", "单位", "%"}
 
 
@@ -68,9 +72,10 @@ class Line:
 
 def _split(line: str) -> tuple[list[tuple[int, int]], str]:
     """Cell spans of a line and how it was cut: tab | pipe | space | single."""
-    if "\t" in line and not line.strip():
+    stripped = line.strip()
+    if "\t" in line and not stripped:
         return [(0, 0)], "single"  # one empty cell printed alone (one-cell-per-line tables)
-    if "\t" in line.strip():
+    if "\t" in stripped:
         sep = "\t"
     elif "|" in line and not _MD_RULE_RE.fullmatch(line):
         sep = "|"
@@ -91,15 +96,14 @@ def _split(line: str) -> tuple[list[tuple[int, int]], str]:
             while spans and not line[spans[0][0]:spans[0][1]].strip():
                 spans = spans[1:]
         return spans, "tab" if sep == "\t" else "pipe"
-    if _GAP_RE.search(line.strip()):
+    if "  " in stripped and _GAP_RE.search(stripped):
         for m in _RUN_RE.finditer(line):
             spans.append((m.start(), m.end()))
         return spans, "space" if len(spans) > 1 else "single"
-    s = line.strip()
-    if not s:
+    if not stripped:
         return [], "single"
-    start = line.index(s)
-    return [(start, start + len(s))], "single"
+    start = line.index(stripped)
+    return [(start, start + len(stripped))], "single"
 
 
 @lru_cache(maxsize=65536)
@@ -121,61 +125,64 @@ def _classify(text: str) -> tuple[str, Optional[str]]:
         return "blank", "blank"
     if p.kind == "unreadable" or _SIGNED_RUN_RE.fullmatch(text):
         return "value", "unreadable"  # figures run together across a sign (2648-18538) are figures
-    if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(re.findall(r"[，,]", text)) >= 2):
+    if len(text) > 60 or _SENTENCE_RE.search(text) or (len(text) > 40 and len(_COMMA_RE.findall(text)) >= 2):
         return "prose", None
     if _PUNCT_RE.fullmatch(text):
         return "noise", None
     return "label", None
 
 
-def _cells_of(nt: NormalisedText, i: int, start: int, end: int) -> list[Cell]:
-    norm = nt.lines[i][start:end]
-    raw = nt.original[i][start:end]
-    lead = len(norm) - len(norm.lstrip())
-    norm_s, raw_s = norm.strip(), raw.strip()
+def _cells_of(line: str, orig: str, i: int, start: int, end: int) -> list[Cell]:
+    """The cells of one span of line ``i`` (``line`` normalised, ``orig`` as printed)."""
+    norm = line[start:end]
+    norm_s = norm.strip()
+    lead = 0 if len(norm_s) == len(norm) else len(norm) - len(norm.lstrip())
     s0, s1 = start + lead, start + lead + len(norm_s)
     kind, vk = _classify(norm_s)
-    if (kind == "label" or kind == "prose") and len(norm_s) <= 80:
+    if (kind == "label" or kind == "prose") and len(norm_s) <= 80 and (
+            norm_s[-1:].isdigit() or norm_s[-1:] in _NUMS_END):  # both patterns end in a figure or its unit
         # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
         if _MULTI_NUM_RE.match(norm_s) and not _SPLIT_DECIMAL_RE.fullmatch(norm_s):
-            return [_sub(nt, i, s0 + m.start(), s0 + m.end()) for m in re.finditer(r"\S+", norm_s)]
+            return [_sub(line, orig, i, s0 + m.start(), s0 + m.end()) for m in _NONSPACE_RE.finditer(norm_s)]
         m = _LABEL_THEN_NUMS_RE.match(norm_s)
         if m and len(m.group("label")) <= 40 and not _SENTENCE_RE.search(m.group("label")):
-            out = [_sub(nt, i, s0 + m.start("label"), s0 + m.end("label"))]
-            out += [_sub(nt, i, s0 + m.start("nums") + x.start(), s0 + m.start("nums") + x.end())
-                    for x in re.finditer(r"\S+", m.group("nums"))]
+            out = [_sub(line, orig, i, s0 + m.start("label"), s0 + m.end("label"))]
+            out += [_sub(line, orig, i, s0 + m.start("nums") + x.start(), s0 + m.start("nums") + x.end())
+                    for x in _NONSPACE_RE.finditer(m.group("nums"))]
             return out
-    elif kind == "value" and vk == "unreadable":
-        pass
-    return [Cell(kind, norm_s, raw_s, i, s0, s1, vk)]
+    return [Cell(kind, norm_s, orig[start:end].strip(), i, s0, s1, vk)]
 
 
-def _sub(nt: NormalisedText, i: int, a: int, b: int) -> Cell:
-    norm = nt.lines[i][a:b]
+def _sub(line: str, orig: str, i: int, a: int, b: int) -> Cell:
+    norm = line[a:b]
     kind, vk = _classify(norm)
-    return Cell(kind, norm, nt.original[i][a:b], i, a, b, vk)
+    return Cell(kind, norm, orig[a:b], i, a, b, vk)
 
 
 def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> list[Line]:
     """Cells of lines ``start``..``end`` (0-based, end exclusive)."""
     end = len(nt.lines) if end is None else end
     out = []
+    lines, original = nt.lines, nt.original
     for i in range(start, end):
-        spans, mode = _split(nt.lines[i])
-        aligned = mode == "space"
+        line, orig = lines[i], original[i]
+        spans, mode = _split(line)
         multi = mode != "single"
-        cells: list[Cell] = []
-        for a, b in spans:
-            cells.extend(_cells_of(nt, i, a, b))
-        if aligned or (cells and nt.lines[i][:1] in (" ", "\u3000")):
+        if len(spans) == 1:
+            cells = _cells_of(line, orig, i, *spans[0])
+        else:
+            cells = []
+            for a, b in spans:
+                cells.extend(_cells_of(line, orig, i, a, b))
+        if mode == "space" or (cells and line[:1] in (" ", "\u3000")):
             # as printed: （ is wide, ( is not; an indented lone cell keeps its column too
-            _display_columns(nt.original[i], cells)
+            _display_columns(orig, cells)
         if multi and all(c.kind == "blank" for c in cells):
             cells = []
         cells = [c for c in cells if c.kind != "noise"]
         if len(cells) > 1:
             multi = True
-        out.append(Line(i, cells, multi, aligned))
+        out.append(Line(i, cells, multi, mode == "space"))
     return out
 
 
@@ -193,10 +200,14 @@ def field_index(line: str, cell: Cell) -> int:
 UNIT_TAIL_RE = re.compile(r"(?:人次|万元|条|件|项|个|次|元)$")
 
 
+@lru_cache(maxsize=None)
+def _char_width(ch: str) -> int:
+    """Display columns of one character (cached: a document repeats few characters)."""
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def _display_columns(line: str, cells: list[Cell]) -> None:
     """Set each cell's display columns: wide (CJK) characters count two."""
-    widths = [0]
-    for ch in line:
-        widths.append(widths[-1] + (2 if unicodedata.east_asian_width(ch) in "WF" else 1))
+    widths = [0, *accumulate(map(_char_width, line))]
     for c in cells:
         c.x0, c.x1 = widths[c.start], widths[c.end]
