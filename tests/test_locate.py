@@ -177,10 +177,9 @@ def test_digit_splits_keep_to_the_rules():
     assert digit_splits([cell("12")], ("a", "b", "c")) == []
 
 
-def test_table_four_header_wrapped_in_tab_fields_is_found():
-    """A header printed two characters a line in narrow tab-separated columns
-    (行政/复议, 未经复/议直接/起诉): its empty fields do not hide the words."""
-    text = (
+_WRAPPED_TABLE_FOUR = {
+    # a header printed two characters a line in narrow tab-separated columns (行政/复议, 未经复/议直接/起诉)
+    "tab": (
         "四、政府信息公开行政复议、行政诉讼情况\n\n"
         "本年度因政府信息公开被申请行政复议3件，被提起行政诉讼2件。\n"
         "行政\t\t\t\t\t行政\t\t\t\t\t\t\t\t\t\n"
@@ -192,13 +191,35 @@ def test_table_four_header_wrapped_in_tab_fields_is_found():
         "\t\t\t\t\t维持\t纠正\t结果\t审结\t\t维持\t纠正\t结果\t审结\t\n"
         "2\t0\t2\t0\t4\t0\t0\t0\t1\t1\t0\t0\t0\t2\t2\n\n"
         "五、存在的主要问题及改进情况\n"
-    )
+    ),
+    # the same in space-aligned text, three characters a line (结果维/持)
+    "spaced": (
+        "四、政府信息公开行政复议、行政诉讼情况\n"
+        "　　本年度因政府信息公开被申请行政复议3件，被提起行政诉讼5件。\n"
+        "            行政复                                       行政诉\n"
+        "            议                                           讼\n"
+        "结果维 结果纠 其他结 尚未审 总计          未经复                        复议后\n"
+        "持    正    果    结                      议直接                        起诉\n"
+        "                                          起诉\n"
+        "                              结果维 结果纠 其他结 尚未审 总计 结果维 结果纠 其他结 尚未审 总计\n"
+        "                              持    正    果    结          持    正    果    结\n"
+        "    0     0     2     1     3     0     0     0     0     0     0     0     5     0     5\n\n"
+        "五、存在的主要问题及改进情况\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_WRAPPED_TABLE_FOUR))
+def test_table_four_with_its_header_wrapped_in_narrow_columns_is_found(layout):
+    """Wrapped header words are joined back (field by field, or column by
+    column in space-aligned text); empty fields do not hide them."""
     from extractor.parse.locate import locate_tables
     from extractor.parse.tokens import tokenize
 
-    nt = normalise_text(text)
+    nt = normalise_text(_WRAPPED_TABLE_FOUR[layout])
     start, end = locate_tables(tokenize(nt), ("review_litigation",), nt.lines)["review_litigation"]
-    assert start <= 3 and end >= 11  # through the row of figures (line 11)
+    figures = next(i for i, line in enumerate(nt.lines) if re.fullmatch(r"[\d\s]+", line) and line.strip())
+    assert start <= 3 and end > figures  # from the header through the row of figures
 
 
 def test_flattened_figures_printed_as_letters_words_and_dashes():
@@ -233,23 +254,3 @@ def test_template_read_from_header_words_wrapped_in_narrow_columns():
         assert detect_template(normalise_text(table + apps), 2021) == "2019"
 
 
-def test_table_four_header_wrapped_in_space_aligned_columns_is_found():
-    text = (
-        "四、政府信息公开行政复议、行政诉讼情况\n"
-        "　　本年度因政府信息公开被申请行政复议3件，被提起行政诉讼5件。\n"
-        "            行政复                                       行政诉\n"
-        "            议                                           讼\n"
-        "结果维 结果纠 其他结 尚未审 总计          未经复                        复议后\n"
-        "持    正    果    结                      议直接                        起诉\n"
-        "                                          起诉\n"
-        "                              结果维 结果纠 其他结 尚未审 总计 结果维 结果纠 其他结 尚未审 总计\n"
-        "                              持    正    果    结          持    正    果    结\n"
-        "    0     0     2     1     3     0     0     0     0     0     0     0     5     0     5\n\n"
-        "五、存在的主要问题及改进情况\n"
-    )
-    from extractor.parse.locate import locate_tables
-    from extractor.parse.tokens import tokenize
-
-    nt = normalise_text(text)
-    start, end = locate_tables(tokenize(nt), ("review_litigation",), nt.lines)["review_litigation"]
-    assert start <= 2 and end >= 10
