@@ -60,6 +60,7 @@ def ingest(data: bytes, name: str) -> Document:
         pages=out.pages,
         ocr_pages=out.ocr_pages,
         ocr_confidence=out.ocr_confidence,
+        turned_pages=out.turned_pages,
         seconds=round(time.perf_counter() - t0, 4),
     )
     return Document(source=name, text=out.text, info=info)

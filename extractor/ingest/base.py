@@ -9,7 +9,7 @@ per line, cells joined by a tab, an empty string for an empty cell.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 MAX_BYTES = 200 * 1024 * 1024  # a report is never this big; refuse before parsing
@@ -24,6 +24,7 @@ class Extracted:
     pages: Optional[int] = None
     ocr_pages: Optional[int] = None
     ocr_confidence: Optional[float] = None
+    turned_pages: dict[int, int] = field(default_factory=dict)  # page (1-based) -> degrees turned before OCR
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)

@@ -28,11 +28,13 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
         raise IngestError(f"{kind.upper()} image without any frame")
     if len(frames) > MAX_PAGES:
         raise IngestError(f"image has more than {MAX_PAGES} pages (the limit)")
-    pages, scores = [], []
-    for frame in frames:
+    pages, scores, turned = [], [], {}
+    for i, frame in enumerate(frames):
         page = ocr_image(frame)
         pages.append(page.lines)
         scores += page.scores
+        if page.turned:
+            turned[i + 1] = page.turned
     lines = [l.text for page in drop_furniture(pages) for l in page]
     return Extracted(
         text=finish(lines),
@@ -40,4 +42,5 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
         pages=len(frames),
         ocr_pages=len(frames),
         ocr_confidence=round(sum(scores) / len(scores), 4) if scores else None,
+        turned_pages=turned,
     )

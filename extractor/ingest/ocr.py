@@ -26,6 +26,8 @@ _ENGINE = None
 _LOCK = threading.Lock()
 TARGET_LONG_SIDE = 2000  # px: ~170 dpi on A4, what the detector is tuned for
 MIN_SKEW_DEG = 0.2
+TALL_SHARE = 0.5  # share of text boxes taller than wide that marks a page lying on its side
+CLS_SAMPLE = 12  # widest text lines whose direction is checked to tell an upside-down page
 
 
 def engine():
@@ -49,6 +51,7 @@ class OcrPage:
     scores: list[float] = field(default_factory=list)
     skew: float = 0.0
     seconds: float = 0.0
+    turned: int = 0  # degrees counter-clockwise the page was turned before reading (0, 90, 180, 270)
 
 
 def to_gray(img: Image.Image) -> np.ndarray:
@@ -98,13 +101,80 @@ def _rotate(gray: np.ndarray, boxes: np.ndarray, angle: float) -> tuple[np.ndarr
     return out, pts.reshape(boxes.shape)
 
 
+def _tall_share(boxes: np.ndarray) -> float:
+    """Share of text boxes clearly taller than wide: most of them on a page lying on its side."""
+    w = boxes[:, :, 0].max(axis=1) - boxes[:, :, 0].min(axis=1)
+    h = boxes[:, :, 1].max(axis=1) - boxes[:, :, 1].min(axis=1)
+    return float(np.mean(h > 1.5 * w))
+
+
+def _upside_down_share(gray: np.ndarray, boxes: np.ndarray) -> float:
+    """Share of the widest text lines the direction classifier calls upside down.
+
+    The recogniser turns each line it thinks is upside down, so the text of an upside-down
+    page reads well while its lines come out in reverse order; the classifier's verdict on
+    a few lines (a small model, milliseconds) is what tells the page is upside down.
+    """
+    x0, x1 = boxes[:, :, 0].min(axis=1), boxes[:, :, 0].max(axis=1)
+    y0, y1 = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
+    wide = [i for i in np.argsort(x0 - x1) if x1[i] - x0[i] >= 2 * (y1[i] - y0[i])][:CLS_SAMPLE]
+    h, w = gray.shape
+    crops = []
+    for i in wide:
+        c = gray[max(0, int(y0[i])) : min(h, int(y1[i]) + 1), max(0, int(x0[i])) : min(w, int(x1[i]) + 1)]
+        if c.size:
+            crops.append(cv2.cvtColor(c, cv2.COLOR_GRAY2BGR))
+    if not crops:
+        return 0.0
+    cls = engine()._load_cls_model()
+    verdicts = cls(crops).cls_res
+    return sum(label == "180" and score > cls.cls_thresh for label, score in verdicts) / len(crops)
+
+
+def _rot90_boxes(boxes: np.ndarray, shape: tuple[int, int], k: int) -> np.ndarray:
+    """Box corners after ``np.rot90(image, k)`` (k=1: a quarter turn counter-clockwise, k=3: clockwise)."""
+    h, w = shape
+    x, y = boxes[..., 0], boxes[..., 1]
+    if k == 1:
+        return np.stack([y, w - 1 - x], axis=-1)
+    return np.stack([h - 1 - y, x], axis=-1)
+
+
+def _upright(gray: np.ndarray):
+    """Read the page and, when it lies sideways or upside down, read it again turned upright.
+
+    An upright page pays for one reading and a direction check of a few lines. Most boxes
+    taller than wide → the page is on its side: turned a quarter counter-clockwise unless
+    its lines then read upside down (then clockwise). Most lines upside down → half a turn.
+    Returns the image read, the reading, and the turn in degrees counter-clockwise.
+    """
+    res = engine()(gray)
+    if res.boxes is None or not len(res.boxes):
+        return gray, res, 0
+    boxes = np.asarray(res.boxes, dtype=float)
+    if _tall_share(boxes) > TALL_SHARE:
+        k = 1
+        turned = np.ascontiguousarray(np.rot90(gray, k))
+        if _upside_down_share(turned, _rot90_boxes(boxes, gray.shape, k)) > 0.5:
+            k = 3
+            turned = np.ascontiguousarray(np.rot90(gray, k))
+    elif _upside_down_share(gray, boxes) > 0.5:
+        k = 2
+        turned = np.ascontiguousarray(np.rot90(gray, k))
+    else:
+        return gray, res, 0
+    again = engine()(turned)
+    if again.boxes is None or not len(again.boxes):
+        return gray, res, 0
+    return turned, again, 90 * k
+
+
 def ocr_image(img: Image.Image) -> OcrPage:
     """Read one page image into lines; table rows come out tab-joined."""
     t0 = time.perf_counter()
-    gray = to_gray(img)
-    res = engine()(gray)
+    gray, res, turned = _upright(to_gray(img))
     if res.boxes is None or not len(res.boxes):
-        return OcrPage(lines=[], seconds=time.perf_counter() - t0)
+        return OcrPage(lines=[], seconds=time.perf_counter() - t0, turned=turned)
     boxes = np.asarray(res.boxes, dtype=float)
     skew = estimate_skew(boxes)
     if abs(skew) >= MIN_SKEW_DEG:
@@ -115,7 +185,9 @@ def ocr_image(img: Image.Image) -> OcrPage:
         if str(txt).strip()
     ]
     lines = page_lines(gray, tokens)
-    return OcrPage(lines=lines, scores=[t.score for t in tokens], skew=skew, seconds=time.perf_counter() - t0)
+    return OcrPage(
+        lines=lines, scores=[t.score for t in tokens], skew=skew, seconds=time.perf_counter() - t0, turned=turned
+    )
 
 
 def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:

@@ -55,6 +55,7 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
     out_pages: list[list[Line]] = []
     parts: list[TablePart] = []
     scores: list[float] = []
+    turned: dict[int, int] = {}
     ocr_pages = 0
     try:
         for i, page in enumerate(pages):
@@ -72,6 +73,8 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
                 lines = [_renumber(l, 10_000 * (i + 1)) for l in ocr.lines]  # table ids unique per page
                 scores += ocr.scores
                 ocr_pages += 1
+                if ocr.turned:
+                    turned[i + 1] = ocr.turned
             out_pages.append(lines)
     finally:
         pdf.close()
@@ -88,6 +91,7 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
         pages=n,
         ocr_pages=ocr_pages,
         ocr_confidence=round(statistics.fmean(scores), 4) if scores else None,
+        turned_pages=turned,
     )
 
 
@@ -114,13 +118,15 @@ def _read_with_pdfium(data: bytes, reason: str) -> Extracted:
             raise IngestError(reason)
         if n > MAX_PAGES:
             raise IngestError(f"PDF has {n} pages, more than the limit of {MAX_PAGES}")
-        out_pages, scores, ocr_pages = [], [], 0
+        out_pages, scores, ocr_pages, turned = [], [], 0, {}
         for i in range(n):
             page = doc[i]
             lines = _pdfium_lines(page)
             if sum(len(l.text) for l in lines) < MIN_TEXT_CHARS:
                 ocr = ocr_image(_render(page))
                 lines, scores, ocr_pages = ocr.lines, scores + ocr.scores, ocr_pages + 1
+                if ocr.turned:
+                    turned[i + 1] = ocr.turned
             out_pages.append(lines)
     finally:
         doc.close()
@@ -131,6 +137,7 @@ def _read_with_pdfium(data: bytes, reason: str) -> Extracted:
         pages=n,
         ocr_pages=ocr_pages,
         ocr_confidence=round(statistics.fmean(scores), 4) if scores else None,
+        turned_pages=turned,
     )
 
 

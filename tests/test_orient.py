@@ -1,0 +1,45 @@
+"""Pages scanned sideways or upside down are turned before they are read (issue 11)."""
+
+import os
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+pytest.importorskip("rapidocr")
+from extractor.ingest.ocr import ocr_image  # noqa: E402
+
+FONTS = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"]
+FONT = next((f for f in FONTS if os.path.exists(f)), None)
+LINES = ["政府信息公开工作年度报告", "主动公开政府信息情况", "收到和处理政府信息公开申请情况"]
+
+
+def _page() -> Image.Image:
+    img = Image.new("L", (900, 420), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 40)
+    for i, text in enumerate(LINES):
+        draw.text((40, 60 + 110 * i), text, fill=0, font=font)
+    return img
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+@pytest.mark.parametrize("angle", [0, 90, 180, 270])
+def test_turned_page_reads_like_upright(angle):
+    page = ocr_image(_page().rotate(angle, expand=True, fillcolor=255))
+    text = "".join(l.text for l in page.lines)
+    at = [text.find(line) for line in LINES]
+    assert -1 not in at and at == sorted(at), text  # every line read, top to bottom
+    assert (angle + page.turned) % 360 == 0
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+def test_turned_page_recorded_in_ingest_info():
+    import io
+
+    from extractor.ingest import ingest
+
+    buf = io.BytesIO()
+    _page().rotate(180).save(buf, format="PNG")
+    doc = ingest(buf.getvalue(), "page.png")
+    assert doc.info.turned_pages == {1: 180}
+    assert LINES[0] in doc.text
