@@ -101,11 +101,17 @@ def _rotate(gray: np.ndarray, boxes: np.ndarray, angle: float) -> tuple[np.ndarr
     return out, pts.reshape(boxes.shape)
 
 
-def _tall_share(boxes: np.ndarray) -> float:
-    """Share of text boxes clearly taller than wide: most of them on a page lying on its side."""
+def _tall_share(boxes: np.ndarray, txts) -> float:
+    """Share of text boxes of 2+ characters taller than wide: most of them on a page lying on its side.
+
+    Single characters are left out: a lone digit in a table cell is taller than wide upright.
+    """
     w = boxes[:, :, 0].max(axis=1) - boxes[:, :, 0].min(axis=1)
     h = boxes[:, :, 1].max(axis=1) - boxes[:, :, 1].min(axis=1)
-    return float(np.mean(h > 1.5 * w))
+    longer = np.array([len(str(t).strip()) >= 2 for t in txts])
+    if not longer.any():
+        return 0.0
+    return float(np.mean(h[longer] > w[longer]))
 
 
 def _upside_down_share(gray: np.ndarray, boxes: np.ndarray) -> float:
@@ -152,7 +158,7 @@ def _upright(gray: np.ndarray):
     if res.boxes is None or not len(res.boxes):
         return gray, res, 0
     boxes = np.asarray(res.boxes, dtype=float)
-    if _tall_share(boxes) > TALL_SHARE:
+    if _tall_share(boxes, res.txts) > TALL_SHARE:
         k = 1
         turned = np.ascontiguousarray(np.rot90(gray, k))
         if _upside_down_share(turned, _rot90_boxes(boxes, gray.shape, k)) > 0.5:
