@@ -336,6 +336,10 @@ def _piece(c: Cell, a: int, b: int) -> Cell:
                 repaired=f"split merged cells {text!r}")
 
 
+# Why a row had several readings (``_choose``'s ``why``): settled, these flags go with "ambiguous".
+READING_FLAGS = ("ambiguous", "missing_values", "split_digits", "extra_values", "merged_cells")
+
+
 def _choose(cands, columns, check, why):
     verified = False
     if check is not None:
@@ -501,7 +505,7 @@ def _settle_by_statements(placed, stated: dict[tuple[str, str], set[int]]):
     if len(keep) == len(alts):
         return placed
     assigned, rest, alts = _choose(keep, t.columns, None, "settled_by_prose")  # the cells they agree on
-    kept = [f for f in flags if f not in ("ambiguous", "missing_values", "split_digits", "extra_values", "merged_cells")]
+    kept = [f for f in flags if f not in READING_FLAGS]
     return t, assigned, kept + (rest or ["settled_by_prose"]), alts
 
 
