@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterator, Optional
 
 from ..config import Config
+from ..ingest import ocr
 from ..llm.health import EndpointHealth
 from .errors import BatchError
 from .inputs import Task
@@ -43,9 +44,14 @@ STARTUP_TIMEOUT = 120.0
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int, version: str) -> None:
-    """Worker start: ignore Ctrl-C (the main process decides), die with the main process."""
+def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int, version: str, threads: int = 1) -> None:
+    """Worker start: ignore Ctrl-C (the main process decides), die with the main process.
+
+    ``threads``: the worker's share of the cores for OCR; workers that each used every
+    core would fight over them on scanned pages.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ocr.set_threads(threads)
     _WORKER["extract"] = resolve_extract(extract_ref)
     _WORKER["config"] = config
     _WORKER["version"] = version  # the main process's pipeline_version(), stamped on every result

@@ -279,7 +279,7 @@ class BatchRunner(ProgressMixin):
         except Exception:
             raise BatchError("the extract function must be importable (module level) to run in workers; use --workers 0") from None
         ctx = _mp_context(llm=self.config.effective_backend != "parser")
-        initargs = (extract_ref, self.config, os.getpid(), self.version)
+        initargs = (extract_ref, self.config, os.getpid(), self.version, max(1, default_workers() // workers))
         slots = [Slot(ctx, initargs) for _ in range(workers)]
         try:
             for s in slots:

@@ -23,11 +23,32 @@ from . import rules
 from .layout import Line, Token, lines_from_tokens
 
 _ENGINE = None
+_THREADS = 0  # onnxruntime threads per model; 0 = every core
 _LOCK = threading.Lock()
 TARGET_LONG_SIDE = 2000  # px: ~170 dpi on A4, what the detector is tuned for
 MIN_SKEW_DEG = 0.2
 TALL_SHARE = 0.5  # share of text boxes taller than wide that marks a page lying on its side
 CLS_SAMPLE = 12  # widest text lines whose direction is checked to tell an upside-down page
+
+
+# Chosen by measurement on scanned report pages (eval/bench_scan.py, docs/scans.md):
+# detection on a page scaled to 1280 px costs a third of full size and still finds
+# 9-point text at 150 dpi; recognition pads each line only to its own batch's width
+# (rapidocr's default pads every line, a lone table figure too, to 320 px: 3-6x the
+# work); line direction is checked per page by ``_upright`` instead of per line.
+ENGINE_PARAMS = {
+    "Global.log_level": "error",
+    "Global.use_cls": False,
+    "Det.limit_type": "max",
+    "Det.limit_side_len": 1280,
+    "Rec.rec_img_shape": [3, 48, 48],
+}
+
+
+def set_threads(n: int) -> None:
+    """Cap the threads each OCR model uses (a batch worker's share of the cores); before first use."""
+    global _THREADS
+    _THREADS = max(0, int(n))
 
 
 def engine():
@@ -39,7 +60,11 @@ def engine():
                 try:
                     from rapidocr import RapidOCR
 
-                    _ENGINE = RapidOCR(params={"Global.log_level": "error"})
+                    params = dict(ENGINE_PARAMS)
+                    if _THREADS:
+                        params["EngineConfig.onnxruntime.intra_op_num_threads"] = _THREADS
+                        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+                    _ENGINE = RapidOCR(params=params)
                 except Exception as e:  # a broken install must read as one clear line
                     raise IngestError(f"OCR engine unavailable (rapidocr): {e}") from None
     return _ENGINE
@@ -202,7 +227,8 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
     if not tokens:
         return []
     text_h = statistics.median(t.h for t in tokens)
-    tables = rules.find_tables(gray, text_h)
+    m = rules.masks(gray, text_h)
+    tables = rules.find_tables(gray, text_h, m)
     rest = list(tokens)
     out: list[Line] = []
     for n, table in enumerate(tables):
@@ -210,8 +236,54 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
         if not inside:
             continue
         rest = [t for t in rest if not table.contains(t)]
+        inside += missed_cells(gray, m, table, inside, text_h)
         for k, (cells, top, bot) in enumerate(rules.table_rows(table, inside)):
             out.append(Line("\t".join(cells), top / page_h, bot / page_h, len(cells), table=n, first_row=k == 0))
     out += lines_from_tokens(rest, page_h)
     out.sort(key=lambda l: (l.top, l.bottom))
     return out
+
+
+FILL_MIN_SCORE = 0.6  # a cell read on its own is kept only when the recogniser is this sure
+
+
+def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, tokens: list[Token],
+                 text_h: float) -> list[Token]:
+    """Single cells of a ruled table that hold ink but no text box, read one by one.
+
+    The text detector misses lone short figures (a ``0`` in a blurred or speckled
+    cell) far more often than the recogniser misreads them; the grid says where
+    each cell is, so its ink is cut out and recognised without detection. Empty
+    cells cost nothing (no ink, no call); merged cells (headers, labels) are left
+    to the detector.
+    """
+    taken = {table.owner[rules.slot(table, t.cx, t.cy)] for t in tokens}
+    pad = max(2, int(0.15 * text_h))
+    crops, boxes = [], []
+    for (i, j), (i1, j1) in table.spans().items():
+        if (i, j) in taken or i1 > i or j1 > j:
+            continue
+        xa, xb = int(table.xs[j]) + pad, int(table.xs[j + 1]) - pad
+        ya, yb = int(table.ys[i]) + pad, int(table.ys[i + 1]) - pad
+        if xb - xa < 0.5 * text_h or yb - ya < 0.5 * text_h:
+            continue
+        n, _, st, _ = cv2.connectedComponentsWithStats(m.ink[ya:yb, xa:xb], connectivity=8)
+        glyphs = [st[k] for k in range(1, n)]
+        if not glyphs:
+            continue
+        x0 = xa + min(g[0] for g in glyphs)
+        x1 = xa + max(g[0] + g[2] for g in glyphs)
+        y0 = ya + min(g[1] for g in glyphs)
+        y1 = ya + max(g[1] + g[3] for g in glyphs)
+        mg = max(2, int(0.25 * text_h))
+        crop = gray[max(0, y0 - mg):y1 + mg, max(0, x0 - mg):x1 + mg]
+        crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
+        boxes.append((x0, y0, x1, y1))
+    if not crops:
+        return []
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+    res = engine()._load_rec_model()(TextRecInput(img=crops))
+    return [Token(str(txt).strip(), float(x0), float(y0), float(x1), float(y1), float(sc))
+            for (x0, y0, x1, y1), txt, sc in zip(boxes, res.txts, res.scores)
+            if str(txt).strip() and sc >= FILL_MIN_SCORE]

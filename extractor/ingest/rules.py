@@ -29,6 +29,14 @@ class GridTable:
     def bbox(self) -> tuple[float, float, float, float]:
         return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
 
+    def spans(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """Top-left slot of each cell → its bottom-right slot."""
+        out: dict[tuple[int, int], tuple[int, int]] = {}
+        for (i, j), top in self.owner.items():
+            i1, j1 = out.get(top, top)
+            out[top] = (max(i1, i), max(j1, j))
+        return out
+
     def contains(self, t: Token) -> bool:
         x0, y0, x1, y1 = self.bbox
         return x0 <= t.cx <= x1 and y0 <= t.cy <= y1
@@ -44,7 +52,19 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return [float(np.mean(g)) for g in out]
 
 
-def _masks(gray: np.ndarray, text_h: float) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class PageMasks:
+    """A page's ink split into ruling lines and everything else (text, seals, specks)."""
+
+    horiz: np.ndarray
+    vert: np.ndarray
+    ink: np.ndarray  # ink that is not a rule, specks left out
+
+
+MIN_GLYPH = 0.35  # ink smaller than this share of a text line both ways is a speck, not a character
+
+
+def masks(gray: np.ndarray, text_h: float) -> PageMasks:
     bw = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 12)
     h, w = bw.shape
     hlen = max(int(2.5 * text_h), w // 40, 20)
@@ -54,7 +74,11 @@ def _masks(gray: np.ndarray, text_h: float) -> tuple[np.ndarray, np.ndarray]:
     # close small breaks left by noise and blur
     horiz = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 3)))
     vert = cv2.dilate(vert, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
-    return horiz, vert
+    ink = cv2.bitwise_and(bw, cv2.bitwise_not(cv2.bitwise_or(horiz, vert)))
+    n, labels, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    big = np.maximum(st[:, 2], st[:, 3]) >= MIN_GLYPH * text_h
+    big[0] = False
+    return PageMasks(horiz, vert, np.where(big[labels], np.uint8(255), np.uint8(0)))
 
 
 def _segments(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -62,9 +86,14 @@ def _segments(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n)]  # x, y, w, h
 
 
-def find_tables(gray: np.ndarray, text_h: float) -> list[GridTable]:
-    """Ruled tables of a deskewed grayscale page; cells merged where a border is missing."""
-    horiz, vert = _masks(gray, text_h)
+def find_tables(gray: np.ndarray, text_h: float, m: "PageMasks | None" = None) -> list[GridTable]:
+    """Ruled tables of a deskewed grayscale page; cells merged where a border is missing.
+
+    A table ruled with horizontal lines only gets its column borders from the
+    white space its rows share (``_rows_ruled``).
+    """
+    m = m or masks(gray, text_h)
+    horiz, vert = m.horiz, m.vert
     h, w = gray.shape
     frame = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((7, 7), np.uint8))
     tables = []
@@ -77,7 +106,101 @@ def find_tables(gray: np.ndarray, text_h: float) -> list[GridTable]:
         t.xs = [v + x for v in t.xs]
         t.ys = [v + y for v in t.ys]
         tables.append(t)
-    return tables
+    return tables + _rows_ruled(m, text_h, tables)
+
+
+MAX_ROW_LINES = 6  # a ruled row holds at most this many lines of text (wrapped labels)
+
+
+def _rows_ruled(m: PageMasks, text_h: float, found: list[GridTable]) -> list[GridTable]:
+    """Tables ruled with horizontal lines only: stacks of long rules a few lines apart.
+
+    Column borders are put where every row (bar a few spanning header cells) has white
+    space; two rows' cells are merged where the rule between them is missing.
+    """
+    h, w = m.horiz.shape
+    segs = sorted((s for s in _segments(m.horiz) if s[2] >= 0.25 * w), key=lambda s: s[1])
+    segs = [s for s in segs if not any(t.ys[0] - text_h <= s[1] + s[3] / 2 <= t.ys[-1] + text_h for t in found)]
+    stacks: list[list[tuple[int, int, int, int]]] = []
+    for s in segs:
+        last = stacks[-1][-1] if stacks else None
+        if last is not None and s[1] - last[1] <= MAX_ROW_LINES * 1.6 * text_h and _overlap(s, stacks[-1]) >= 0.5:
+            stacks[-1].append(s)
+        else:
+            stacks.append([s])
+    out = []
+    for stack in stacks:
+        ys = _cluster([y + hh / 2 for _, y, _, hh in stack], tol=0.35 * text_h)
+        if len(ys) < 3:
+            continue
+        x0, x1 = min(s[0] for s in stack), max(s[0] + s[2] for s in stack)
+        # a rule that stops inside the table ends at a column border (the cell beside it is merged)
+        ends = [e for sx, _, sw, _ in stack for e in (sx, sx + sw) if x0 + text_h < e < x1 - text_h]
+        t = _virtual_columns(m, ys, x0, x1, text_h, _cluster(ends, tol=0.5 * text_h))
+        if t is not None:
+            out.append(t)
+    return out
+
+
+def _overlap(s: tuple[int, int, int, int], stack: list[tuple[int, int, int, int]]) -> float:
+    a0, a1 = min(x for x, _, _, _ in stack), max(x + ww for x, _, ww, _ in stack)
+    return (min(a1, s[0] + s[2]) - max(a0, s[0])) / max(1, min(a1 - a0, s[2]))
+
+
+SPAN_SHARE = 0.2  # rows whose ink may cross a column border (cells spanning columns)
+
+
+def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: float, ends: list[float]):
+    """Column borders of a table without vertical rules: where its rows share white space,
+    and where its rules stop short (``ends``)."""
+    pad = max(2, int(0.15 * text_h))
+    grow = np.ones(max(3, int(0.6 * text_h)), np.uint8)
+    rows = []
+    for a, b in zip(ys, ys[1:]):
+        band = m.ink[int(a) + pad:int(b) - pad, x0:x1]
+        if band.shape[0] < 1:
+            rows.append(np.zeros(x1 - x0, bool))
+            continue
+        col = band.any(axis=0)
+        rows.append(np.convolve(col, grow, mode="same") > 0)
+    inked = [r for r in rows if r.any()]
+    if len(inked) < 2:
+        return None
+    cross = np.mean(inked, axis=0)
+    white = cross <= SPAN_SHARE
+    xs, run = [float(x0)], None
+    for x in range(len(white)):
+        if white[x] and run is None:
+            run = x
+        elif not white[x] and run is not None:
+            if run > 0:
+                xs.append(x0 + (run + x) / 2)
+            run = None
+    for e in ends:
+        if all(abs(e - x) > 1.5 * text_h for x in xs):
+            xs.append(e)
+    xs = sorted(xs) + [float(x1)]
+    cols = len(xs) - 1
+    if cols < 2:
+        return None
+    nrows = len(ys) - 1
+
+    def v_border(i: int, j: int) -> bool:  # white at xs[j] in row i
+        x = int(round(xs[j])) - x0
+        return not rows[i][max(0, x - 1):x + 2].any()
+
+    def h_border(i: int, j: int) -> bool:
+        return _ruled(m.horiz, ys[i], xs[j], xs[j + 1])
+
+    return GridTable(xs=xs, ys=list(ys), owner=_owners(nrows, cols, v_border, h_border))
+
+
+def _ruled(horiz: np.ndarray, y: float, xa: float, xb: float) -> bool:
+    """Is there a rule at height ``y`` over most of ``xa``..``xb``?"""
+    y = int(round(y))
+    a, b = int(xa + 0.15 * (xb - xa)), int(xb - 0.15 * (xb - xa))
+    strip = horiz[max(y - 4, 0):y + 5, a:max(b, a + 1)]
+    return strip.size > 0 and (strip.max(axis=0) > 0).mean() >= 0.6
 
 
 def _grid(horiz: np.ndarray, vert: np.ndarray, text_h: float):
@@ -104,11 +227,13 @@ def _grid(horiz: np.ndarray, vert: np.ndarray, text_h: float):
         return strip.size > 0 and (strip.max(axis=1) > 0).mean() >= 0.6
 
     def h_border(i: int, j: int) -> bool:  # rule at ys[i] between columns xs[j]..xs[j+1]
-        y = int(round(ys[i]))
-        a, b = int(xs[j] + 0.15 * (xs[j + 1] - xs[j])), int(xs[j + 1] - 0.15 * (xs[j + 1] - xs[j]))
-        strip = horiz[max(y - 4, 0):y + 5, a:max(b, a + 1)]
-        return strip.size > 0 and (strip.max(axis=0) > 0).mean() >= 0.6
+        return _ruled(horiz, ys[i], xs[j], xs[j + 1])
 
+    return GridTable(xs=xs, ys=ys, owner=_owners(rows, cols, v_border, h_border))
+
+
+def _owners(rows: int, cols: int, v_border, h_border) -> dict[tuple[int, int], tuple[int, int]]:
+    """Grid slot → top-left slot of its merged cell: slots join where no border parts them."""
     parent = {(i, j): (i, j) for i in range(rows) for j in range(cols)}
 
     def find(a):
@@ -128,11 +253,10 @@ def _grid(horiz: np.ndarray, vert: np.ndarray, text_h: float):
                 union((i, j), (i, j + 1))
             if i + 1 < rows and not h_border(i + 1, j):
                 union((i, j), (i + 1, j))
-    owner = {k: find(k) for k in parent}
-    return GridTable(xs=xs, ys=ys, owner=owner)
+    return {k: find(k) for k in parent}
 
 
-def _slot(t: GridTable, x: float, y: float) -> tuple[int, int]:
+def slot(t: GridTable, x: float, y: float) -> tuple[int, int]:
     i = max(0, min(len(t.ys) - 2, int(np.searchsorted(t.ys, y) - 1)))
     j = max(0, min(len(t.xs) - 2, int(np.searchsorted(t.xs, x) - 1)))
     return i, j
@@ -143,7 +267,7 @@ def table_rows(t: GridTable, tokens: list[Token]) -> list[tuple[list[str], float
     by_cell: dict[tuple[int, int], list[Token]] = {}
     for tok in tokens:
         for piece, x in _pieces(t, tok):
-            by_cell.setdefault(t.owner[_slot(t, x, tok.cy)], []).append(piece)
+            by_cell.setdefault(t.owner[slot(t, x, tok.cy)], []).append(piece)
     rows, cols = len(t.ys) - 1, len(t.xs) - 1
     out = []
     for i in range(rows):
