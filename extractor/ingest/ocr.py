@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..errors import IngestError
 from . import rules
-from .layout import Line, Token, lines_from_tokens
+from .layout import Line, Token, is_numeric, lines_from_tokens
 
 _ENGINE = None
 _THREADS = 0  # onnxruntime threads per model; 0 = every core
@@ -228,7 +228,7 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
         return []
     text_h = statistics.median(t.h for t in tokens)
     m = rules.masks(gray, text_h)
-    tables = rules.find_tables(gray, text_h, m)
+    tables = rules.find_tables(gray, text_h, m, [t for t in tokens if is_numeric(t.text)])
     rest = list(tokens)
     out: list[Line] = []
     for n, table in enumerate(tables):

@@ -11,6 +11,7 @@ top-left slot, as for HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -86,11 +87,13 @@ def _segments(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n)]  # x, y, w, h
 
 
-def find_tables(gray: np.ndarray, text_h: float, m: "PageMasks | None" = None) -> list[GridTable]:
+def find_tables(gray: np.ndarray, text_h: float, m: "PageMasks | None" = None,
+                figures: Sequence[Token] = ()) -> list[GridTable]:
     """Ruled tables of a deskewed grayscale page; cells merged where a border is missing.
 
     A table ruled with horizontal lines only gets its column borders from the
-    white space its rows share (``_rows_ruled``).
+    white space its rows share (``_rows_ruled``); no border cuts one of ``figures``
+    (the text boxes that read as numbers).
     """
     m = m or masks(gray, text_h)
     horiz, vert = m.horiz, m.vert
@@ -106,13 +109,13 @@ def find_tables(gray: np.ndarray, text_h: float, m: "PageMasks | None" = None) -
         t.xs = [v + x for v in t.xs]
         t.ys = [v + y for v in t.ys]
         tables.append(t)
-    return tables + _rows_ruled(m, text_h, tables)
+    return tables + _rows_ruled(m, text_h, tables, figures)
 
 
 MAX_ROW_LINES = 6  # a ruled row holds at most this many lines of text (wrapped labels)
 
 
-def _rows_ruled(m: PageMasks, text_h: float, found: list[GridTable]) -> list[GridTable]:
+def _rows_ruled(m: PageMasks, text_h: float, found: list[GridTable], figures: Sequence[Token]) -> list[GridTable]:
     """Tables ruled with horizontal lines only: stacks of long rules a few lines apart.
 
     Column borders are put where every row (bar a few spanning header cells) has white
@@ -136,7 +139,8 @@ def _rows_ruled(m: PageMasks, text_h: float, found: list[GridTable]) -> list[Gri
         x0, x1 = min(s[0] for s in stack), max(s[0] + s[2] for s in stack)
         # a rule that stops inside the table ends at a column border (the cell beside it is merged)
         ends = [e for sx, _, sw, _ in stack for e in (sx, sx + sw) if x0 + text_h < e < x1 - text_h]
-        t = _virtual_columns(m, ys, x0, x1, text_h, _cluster(ends, tol=0.5 * text_h))
+        solid = [(f.x0, f.x1) for f in figures if ys[0] <= f.cy <= ys[-1]]
+        t = _virtual_columns(m, ys, x0, x1, text_h, _cluster(ends, tol=0.5 * text_h), solid)
         if t is not None:
             out.append(t)
     return out
@@ -150,9 +154,11 @@ def _overlap(s: tuple[int, int, int, int], stack: list[tuple[int, int, int, int]
 SPAN_SHARE = 0.2  # rows whose ink may cross a column border (cells spanning columns)
 
 
-def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: float, ends: list[float]):
+def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: float, ends: list[float],
+                     solid: list[tuple[float, float]]):
     """Column borders of a table without vertical rules: where its rows share white space,
-    and where its rules stop short (``ends``)."""
+    and where its rules stop short (``ends``); never through figures (``solid``) of two
+    rows or more, which may be all a column holds in a table of many short parts."""
     pad = max(2, int(0.15 * text_h))
     grow = np.ones(max(3, int(0.6 * text_h)), np.uint8)
     rows = []
@@ -168,6 +174,10 @@ def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: fl
         return None
     cross = np.mean(inked, axis=0)
     white = cross <= SPAN_SHARE
+    figs = np.zeros(len(white), int)
+    for a, b in solid:
+        figs[max(0, int(a) - x0):max(0, int(b) - x0 + 1)] += 1
+    white &= figs < 2  # one stray wide box (a figure run into its unit) does not hide a border
     xs, run = [float(x0)], None
     for x in range(len(white)):
         if white[x] and run is None:
