@@ -200,10 +200,36 @@ def _upright(gray: np.ndarray):
     return turned, again, 90 * k
 
 
+SPECK = 0.002  # ink no larger than this share of the page's long side, both ways, is a speck
+NEAR = 0.005  # ... unless it lies this close to larger ink (a decimal point, a comma)
+
+
+def despeckle(gray: np.ndarray) -> np.ndarray:
+    """The page with isolated specks whitened: dust and scanner noise, not punctuation.
+
+    The text detector reads a page strewn with specks as texture and misses lone
+    short figures in it (measured: 3 of ~170 table figures found on a speckled page,
+    167 once cleaned). A speck beside larger ink is kept: it may be a decimal point.
+    """
+    long_side = max(gray.shape)
+    bw = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 12)
+    n, labels, st, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    small = np.maximum(st[:, 2], st[:, 3]) <= max(3, int(SPECK * long_side))
+    small[0] = False
+    if not small.any():
+        return gray
+    big = np.where(small[labels] | (labels == 0), np.uint8(0), np.uint8(255))
+    k = max(3, int(NEAR * long_side)) | 1
+    near = cv2.dilate(big, np.ones((k, k), np.uint8)) > 0
+    out = gray.copy()
+    out[small[labels] & ~near] = 255
+    return out
+
+
 def ocr_image(img: Image.Image) -> OcrPage:
     """Read one page image into lines; table rows come out tab-joined."""
     t0 = time.perf_counter()
-    gray, res, turned = _upright(to_gray(img))
+    gray, res, turned = _upright(despeckle(to_gray(img)))
     if res.boxes is None or not len(res.boxes):
         return OcrPage(lines=[], seconds=time.perf_counter() - t0, turned=turned)
     boxes = np.asarray(res.boxes, dtype=float)

@@ -25,6 +25,7 @@ class GridTable:
     xs: list[float]  # column boundaries, left to right
     ys: list[float]  # row boundaries, top to bottom
     owner: dict[tuple[int, int], tuple[int, int]]  # grid slot → top-left slot of its merged cell
+    drawn: bool = True  # False: column borders inferred from white space, not printed
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -173,7 +174,11 @@ def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: fl
     if len(inked) < 2:
         return None
     cross = np.mean(inked, axis=0)
-    white = cross <= SPAN_SHARE
+    # the rows cut into the most pieces (figures, sub-headers) show every column; rows
+    # that span columns (group headers) may cross their borders however many they are
+    pieces = [int(np.count_nonzero(np.diff(r.astype(np.int8)) == 1) + r[0]) for r in inked]
+    fine = [r for r, k in zip(inked, pieces) if k >= 0.8 * max(pieces)]
+    white = (cross <= SPAN_SHARE) | ~np.any(fine, axis=0)
     figs = np.zeros(len(white), int)
     for a, b in solid:
         figs[max(0, int(a) - x0):max(0, int(b) - x0 + 1)] += 1
@@ -202,7 +207,7 @@ def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: fl
     def h_border(i: int, j: int) -> bool:
         return _ruled(m.horiz, ys[i], xs[j], xs[j + 1])
 
-    return GridTable(xs=xs, ys=list(ys), owner=_owners(nrows, cols, v_border, h_border))
+    return GridTable(xs=xs, ys=list(ys), owner=_owners(nrows, cols, v_border, h_border), drawn=False)
 
 
 def _ruled(horiz: np.ndarray, y: float, xa: float, xb: float) -> bool:
