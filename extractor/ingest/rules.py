@@ -174,14 +174,19 @@ def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: fl
     if len(inked) < 2:
         return None
     cross = np.mean(inked, axis=0)
-    # the rows cut into the most pieces (figures, sub-headers) show every column; rows
-    # that span columns (group headers) may cross their borders however many they are
-    pieces = [int(np.count_nonzero(np.diff(r.astype(np.int8)) == 1) + r[0]) for r in inked]
-    fine = [r for r, k in zip(inked, pieces) if k >= 0.8 * max(pieces)]
-    white = (cross <= SPAN_SHARE) | ~np.any(fine, axis=0)
-    figs = np.zeros(len(white), int)
+    figs = np.zeros(len(cross), int)
     for a, b in solid:
         figs[max(0, int(a) - x0):max(0, int(b) - x0 + 1)] += 1
+    white = cross <= SPAN_SHARE
+    # Right of the labels, the rows cut into the most pieces (figures, sub-headers) show
+    # every column, and rows that span columns (group headers) may cross their borders
+    # however many they are. Among the labels, short and long labels vary too much for that.
+    columns = np.flatnonzero(figs >= 2) if (figs >= 2).any() else np.flatnonzero(figs)  # a one-row table: its figures
+    if len(columns):
+        pieces = [int(np.count_nonzero(np.diff(r.astype(np.int8)) == 1) + r[0]) for r in inked]
+        fine = [r for r, k in zip(inked, pieces) if k >= 0.8 * max(pieces)]
+        right = np.arange(len(cross)) >= columns[0]
+        white |= right & ~np.any(fine, axis=0)
     white &= figs < 2  # one stray wide box (a figure run into its unit) does not hide a border
     xs, run = [float(x0)], None
     for x in range(len(white)):
