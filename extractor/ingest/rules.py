@@ -134,17 +134,48 @@ def _rows_ruled(m: PageMasks, text_h: float, found: list[GridTable], figures: Se
             stacks.append([s])
     out = []
     for stack in stacks:
-        ys = _cluster([y + hh / 2 for _, y, _, hh in stack], tol=0.35 * text_h)
-        if len(ys) < 3:
-            continue
         x0, x1 = min(s[0] for s in stack), max(s[0] + s[2] for s in stack)
-        # a rule that stops inside the table ends at a column border (the cell beside it is merged)
-        ends = [e for sx, _, sw, _ in stack for e in (sx, sx + sw) if x0 + text_h < e < x1 - text_h]
-        solid = [(f.x0, f.x1) for f in figures if ys[0] <= f.cy <= ys[-1]]
-        t = _virtual_columns(m, ys, x0, x1, text_h, _cluster(ends, tol=0.5 * text_h), solid)
-        if t is not None:
-            out.append(t)
+        for ys in _split_at_prose(m, _cluster([y + hh / 2 for _, y, _, hh in stack], tol=0.35 * text_h),
+                                  x0, x1, text_h, figures):
+            t = _table_between(m, stack, ys, x0, x1, text_h, figures)
+            if t is not None:
+                out.append(t)
     return out
+
+
+def _split_at_prose(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: float,
+                    figures: Sequence[Token]) -> list[list[float]]:
+    """Two tables whose rules lie a heading apart: cut where a band is one run of words
+    across half the width with no figure (a heading or a sentence, not a table row)."""
+    groups, cur = [], [ys[0]]
+    for a, b in zip(ys, ys[1:]):
+        row = _row_ink(m, a, b, x0, x1, text_h)
+        runs = int(np.count_nonzero(np.diff(row.astype(np.int8)) == 1) + row[0])
+        prose = runs == 1 and row.sum() >= 0.5 * (x1 - x0) and not any(a <= f.cy <= b for f in figures)
+        if prose:
+            groups.append(cur)
+            cur = [b]
+        else:
+            cur.append(b)
+    return [g for g in groups + [cur] if len(g) >= 3]
+
+
+def _row_ink(m: PageMasks, a: float, b: float, x0: int, x1: int, text_h: float) -> np.ndarray:
+    """Columns of a band between two rules that hold ink, grown so a word is one run."""
+    pad = max(2, int(0.15 * text_h))
+    band = m.ink[int(a) + pad:int(b) - pad, x0:x1]
+    if band.shape[0] < 1:
+        return np.zeros(x1 - x0, bool)
+    return np.convolve(band.any(axis=0), np.ones(max(3, int(0.6 * text_h)), np.uint8), mode="same") > 0
+
+
+def _table_between(m: PageMasks, stack, ys: list[float], x0: int, x1: int, text_h: float,
+                   figures: Sequence[Token]) -> "GridTable | None":
+    # a rule that stops inside the table ends at a column border (the cell beside it is merged)
+    ends = [e for sx, sy, sw, sh in stack if ys[0] - 4 <= sy + sh / 2 <= ys[-1] + 4
+            for e in (sx, sx + sw) if x0 + text_h < e < x1 - text_h]
+    solid = [(f.x0, f.x1) for f in figures if ys[0] <= f.cy <= ys[-1]]
+    return _virtual_columns(m, ys, x0, x1, text_h, _cluster(ends, tol=0.5 * text_h), solid)
 
 
 def _overlap(s: tuple[int, int, int, int], stack: list[tuple[int, int, int, int]]) -> float:
@@ -160,16 +191,7 @@ def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: fl
     """Column borders of a table without vertical rules: where its rows share white space,
     and where its rules stop short (``ends``); never through figures (``solid``) of two
     rows or more, which may be all a column holds in a table of many short parts."""
-    pad = max(2, int(0.15 * text_h))
-    grow = np.ones(max(3, int(0.6 * text_h)), np.uint8)
-    rows = []
-    for a, b in zip(ys, ys[1:]):
-        band = m.ink[int(a) + pad:int(b) - pad, x0:x1]
-        if band.shape[0] < 1:
-            rows.append(np.zeros(x1 - x0, bool))
-            continue
-        col = band.any(axis=0)
-        rows.append(np.convolve(col, grow, mode="same") > 0)
+    rows = [_row_ink(m, a, b, x0, x1, text_h) for a, b in zip(ys, ys[1:])]
     inked = [r for r in rows if r.any()]
     if len(inked) < 2:
         return None
