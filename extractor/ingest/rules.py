@@ -149,7 +149,7 @@ def _split_at_prose(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: flo
     across half the width with no figure (a heading or a sentence, not a table row)."""
     groups, cur = [], [ys[0]]
     for a, b in zip(ys, ys[1:]):
-        row = _row_ink(m, a, b, x0, x1, text_h)
+        row = np.convolve(_row_ink(m, a, b, x0, x1, text_h), np.ones(int(1.5 * text_h)), mode="same") > 0  # past punctuation
         runs = int(np.count_nonzero(np.diff(row.astype(np.int8)) == 1) + row[0])
         prose = runs == 1 and row.sum() >= 0.5 * (x1 - x0) and not any(a <= f.cy <= b for f in figures)
         if prose:

@@ -1,0 +1,119 @@
+"""Scanned tables: specks cleaned, tables ruled across only, cells the detector missed (issue 11)."""
+
+import os
+import random
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extractor.ingest import rules
+from extractor.ingest.layout import Token
+
+FONTS = ["/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"]
+FONT = next((f for f in FONTS if os.path.exists(f)), None)
+TEXT_H = 24
+
+
+def _ruled_across(rows: list[list[str]], col_x: list[int], row_h: int = 60, top: int = 100,
+                  width: int = 1400, height: int = 2000, prose_after: int = -1) -> tuple[np.ndarray, list[Token]]:
+    """A page with a table ruled by horizontal lines only, and the detector's boxes for its figures."""
+    img = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, TEXT_H)
+    figures: list[Token] = []
+    y = top
+    x0, x1 = col_x[0] - 20, width - 60
+    for i, row in enumerate(rows):
+        draw.line([(x0, y), (x1, y)], fill=0, width=3)
+        for text, x in zip(row, col_x):
+            if text:
+                draw.text((x, y + 18), text, fill=0, font=font)
+                if text.isdigit():
+                    figures.append(Token(text, x, y + 18, x + draw.textlength(text, font=font), y + 18 + TEXT_H))
+        y += row_h
+        if i == prose_after:  # a heading between two tables: one long line of words
+            draw.line([(x0, y), (x1, y)], fill=0, width=3)
+            draw.text((x0 + 10, y + 18), "四、政府信息公开行政复议、行政诉讼情况以及其他需要说明的事项", fill=0, font=font)
+            y += row_h
+    draw.line([(x0, y), (x1, y)], fill=0, width=3)
+    return np.asarray(img), figures
+
+
+needs_font = pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+
+
+@needs_font
+def test_columns_of_a_table_ruled_across_only():
+    cols = [100, 500, 700, 900, 1100]
+    header = ["信息内容", "本年", "新增", "减少", "总计"]
+    body = [[f"第{i}项指标说明", str(i), str(2 * i), "0", str(3 * i)] for i in range(1, 7)]
+    gray, figures = _ruled_across([header] + body, cols)
+    m = rules.masks(gray, TEXT_H)
+    tables = rules.find_tables(gray, TEXT_H, m, figures)
+    assert len(tables) == 1 and not tables[0].drawn
+    t = tables[0]
+    assert len(t.ys) == 8 and len(t.xs) == 6
+    # every border lies between two columns of words, none through a figure
+    for b, (a, c) in zip(t.xs[1:-1], zip(cols, cols[1:])):
+        assert a + 0.9 * TEXT_H <= b < c
+
+
+@needs_font
+def test_sparse_column_is_kept_and_heading_parts_two_tables():
+    cols = [100, 500, 700, 900]
+    rows = [["一项", "1", "", "5"], ["二项", "2", "", "7"], ["三项", "3", "", "9"], ["四项", "4", "8", "2"],
+            ["五项", "5", "9", "4"], ["六项", "6", "", "1"], ["七项", "7", "", "3"], ["八项", "1", "", "2"]]
+    gray, figures = _ruled_across(rows, cols, prose_after=3)
+    m = rules.masks(gray, TEXT_H)
+    tables = rules.find_tables(gray, TEXT_H, m, figures)
+    assert len(tables) == 2  # the heading band between them is not a row
+    for t in tables:
+        assert len(t.ys) == 5
+    # the third column holds figures in two rows only: still a column of its own
+    assert len(tables[0].xs) == 5
+
+
+def test_despeckle_whitens_specks_and_keeps_decimal_points():
+    from extractor.ingest.ocr import despeckle
+
+    rng = random.Random(3)
+    gray = np.full((2000, 1400), 255, np.uint8)
+    cv2.rectangle(gray, (300, 300), (330, 340), 0, -1)  # a digit
+    cv2.rectangle(gray, (334, 334), (337, 337), 0, -1)  # its decimal point, 4 px
+    cv2.rectangle(gray, (341, 300), (371, 340), 0, -1)  # the next digit
+    specks = [(rng.randrange(600, 1300), rng.randrange(600, 1900)) for _ in range(300)]
+    for x, y in specks:
+        gray[y:y + 2, x:x + 2] = 0
+    out = despeckle(gray)
+    assert all(out[y, x] == 255 for x, y in specks)
+    assert out[335, 335] == 0 and out[320, 315] == 0 and out[320, 355] == 0
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+def test_cell_the_detector_missed_is_read_from_the_grid():
+    pytest.importorskip("rapidocr")
+    from extractor.ingest import ocr
+
+    img = Image.new("L", (1200, 700), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 30)
+    xs, ys = [60, 460, 660, 860, 1060], [60, 160, 260, 360]
+    for x in xs:
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=3)
+    for y in ys:
+        draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
+    cells = [["予以公开", "12", "0", "7"], ["部分公开", "3", "45", "0"], ["不予公开", "0", "6", "208"]]
+    for i, row in enumerate(cells):
+        for j, text in enumerate(row):
+            draw.text((xs[j] + 20, ys[i] + 30), text, fill=0, font=font)
+    gray = np.asarray(img)
+    m = rules.masks(gray, 30)
+    (table,) = rules.find_tables(gray, 30, m)
+    # tokens for every cell but one figure: as if the detector had missed it
+    tokens = [Token(t, xs[j] + 20, ys[i] + 30, xs[j] + 20 + 18 * len(t), ys[i] + 62)
+              for i, row in enumerate(cells) for j, t in enumerate(row) if (i, j) != (1, 2)]
+    found = ocr.missed_cells(gray, m, table, tokens, 30)
+    assert [t.text for t in found] == ["45"]
+    assert xs[2] < found[0].cx < xs[3] and ys[1] < found[0].cy < ys[2]
