@@ -86,6 +86,8 @@ def to_gray(img: Image.Image) -> np.ndarray:
         bg.alpha_composite(img.convert("RGBA"))
         img = bg
     gray = np.asarray(img.convert("L"))
+    if img.mode == "RGB":
+        gray = drop_red(np.asarray(img), gray)
     long_side = max(gray.shape)
     if long_side > 1.25 * TARGET_LONG_SIDE or long_side < 0.6 * TARGET_LONG_SIDE:
         f = TARGET_LONG_SIDE / long_side
@@ -93,6 +95,25 @@ def to_gray(img: Image.Image) -> np.ndarray:
         interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
         gray = cv2.resize(gray, None, fx=f, fy=f, interpolation=interp)
     return gray
+
+
+RED = 60  # red exceeds green and blue by this much: a seal's ink
+
+
+def drop_red(rgb: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """Red ink (official seals stamped over table cells) read by its red channel: near white.
+
+    Black text under a seal stays black (the seal's ink darkens it further only in
+    green and blue). The cost: text printed in red is read as faintly as the seal;
+    annual reports print their statistics in black.
+    """
+    r, g, b = (rgb[..., k].astype(np.int16) for k in range(3))
+    red = (r - np.maximum(g, b)) > RED
+    if not red.any():
+        return gray
+    out = gray.copy()
+    out[red] = rgb[..., 0][red]
+    return out
 
 
 def estimate_skew(boxes: np.ndarray) -> float:
@@ -262,7 +283,7 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
         if not inside:
             continue
         rest = [t for t in rest if not table.contains(t)]
-        inside += missed_cells(gray, m, table, inside, text_h)
+        inside = [_dash_or_one(t, m, text_h) for t in inside] + missed_cells(gray, m, table, inside, text_h)
         for k, (cells, top, bot) in enumerate(rules.table_rows(table, inside)):
             out.append(Line("\t".join(cells), top / page_h, bot / page_h, len(cells), table=n, first_row=k == 0))
     out += lines_from_tokens(rest, page_h)
@@ -270,7 +291,26 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
     return out
 
 
+ONE_OR_DASH = frozenset("1lI|一-—–－")
+
+
+def _dash_or_one(t: Token, m: rules.PageMasks, text_h: float) -> Token:
+    """A lone stroke the recogniser read as '1' or '一': a dash when its ink is flat.
+
+    A dash in a table cell (printed for 'not applicable') is read as 1 often enough
+    to matter; the ink says which it is.
+    """
+    if t.text.strip() not in ONE_OR_DASH:
+        return t
+    box = m.ink[max(0, int(t.top)):int(t.bottom) + 1, max(0, int(t.x0)):int(t.x1) + 1]
+    rows = np.flatnonzero(box.any(axis=1))
+    if len(rows) and rows[-1] - rows[0] + 1 < DASH * text_h:
+        return Token("—", t.x0, t.top, t.x1, t.bottom, t.score)
+    return t
+
+
 FILL_MIN_SCORE = 0.6  # a cell read on its own is kept only when the recogniser is this sure
+DASH = 0.3  # ink flatter than this share of a text line is a dash
 
 
 def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, tokens: list[Token],
@@ -285,7 +325,7 @@ def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, t
     """
     taken = {table.owner[rules.slot(table, t.cx, t.cy)] for t in tokens}
     pad = max(2, int(0.15 * text_h))
-    crops, boxes = [], []
+    crops, boxes, dashes = [], [], []
     for (i, j), (i1, j1) in table.spans().items():
         if (i, j) in taken or i1 > i or j1 > j:
             continue
@@ -301,15 +341,18 @@ def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, t
         x1 = xa + max(g[0] + g[2] for g in glyphs)
         y0 = ya + min(g[1] for g in glyphs)
         y1 = ya + max(g[1] + g[3] for g in glyphs)
+        if y1 - y0 < DASH * text_h and x1 - x0 >= 2 * (y1 - y0):  # a flat stroke alone: a dash, not '一' or '1'
+            dashes.append(Token("—", float(x0), float(y0), float(x1), float(y1), 1.0))
+            continue
         mg = max(2, int(0.25 * text_h))
         crop = gray[max(0, y0 - mg):y1 + mg, max(0, x0 - mg):x1 + mg]
         crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
         boxes.append((x0, y0, x1, y1))
     if not crops:
-        return []
+        return dashes
     from rapidocr.ch_ppocr_rec.typings import TextRecInput
 
     res = engine()._load_rec_model()(TextRecInput(img=crops))
-    return [Token(str(txt).strip(), float(x0), float(y0), float(x1), float(y1), float(sc))
-            for (x0, y0, x1, y1), txt, sc in zip(boxes, res.txts, res.scores)
-            if str(txt).strip() and sc >= FILL_MIN_SCORE]
+    return dashes + [Token(str(txt).strip(), float(x0), float(y0), float(x1), float(y1), float(sc))
+                     for (x0, y0, x1, y1), txt, sc in zip(boxes, res.txts, res.scores)
+                     if str(txt).strip() and sc >= FILL_MIN_SCORE]

@@ -173,7 +173,7 @@ def _pdfium_lines(page) -> list[Line]:
 def _render(page):
     w, h = page.get_size()
     scale = TARGET_LONG_SIDE / max(w, h, 1)
-    return page.render(scale=scale, grayscale=True).to_pil()
+    return page.render(scale=scale).to_pil()  # in colour: ocr.to_gray takes red seals out
 
 
 def _renumber(line: Line, base: int) -> Line:
