@@ -117,3 +117,41 @@ def test_cell_the_detector_missed_is_read_from_the_grid():
     found = ocr.missed_cells(gray, m, table, tokens, 30)
     assert [t.text for t in found] == ["45"]
     assert xs[2] < found[0].cx < xs[3] and ys[1] < found[0].cy < ys[2]
+
+
+def _text_page(lines: list[str]) -> Image.Image:
+    img = Image.new("RGB", (1000, 500), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 40)
+    for i, text in enumerate(lines):
+        draw.text((50, 60 + 90 * i), text, fill="black", font=font)
+    return img
+
+
+@needs_font
+def test_scanned_docx_and_multipage_tiff_go_through_ocr(tmp_path):
+    pytest.importorskip("rapidocr")
+    import io
+
+    import docx
+
+    from extractor.ingest import ingest
+
+    pages = [_text_page(["政府信息公开工作年度报告", "一、总体情况"]), _text_page(["二、主动公开政府信息情况"])]
+    doc = docx.Document()
+    for page in pages:
+        buf = io.BytesIO()
+        page.save(buf, "PNG")
+        buf.seek(0)
+        doc.add_picture(buf)
+    out = io.BytesIO()
+    doc.save(out)
+    got = ingest(out.getvalue(), "scan.docx")
+    assert "年度报告" in got.text and "主动公开" in got.text
+    assert got.info.ingester == "docx+ocr" and got.info.ocr_pages == 2
+
+    tif = io.BytesIO()
+    first, *rest = (p.copy() for p in pages)  # fresh images: a PNG save leaves its encoder settings behind
+    first.save(tif, "TIFF", save_all=True, append_images=rest, compression="tiff_lzw")
+    got = ingest(tif.getvalue(), "scan.tif")
+    assert got.text.index("年度报告") < got.text.index("主动公开") and got.info.ocr_pages == 2

@@ -31,7 +31,51 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
         raise IngestError(f"corrupt .docx ({type(e).__name__}): {' '.join(str(e).split())[:160]}") from None
     lines: list[str] = []
     _blocks(document.element.body, lines)
+    pictures = _pictures(document) if sum(len(l.strip()) for l in lines) < SCANNED_TEXT else []
+    if pictures:
+        return _scanned(pictures, lines)
     return Extracted(text=finish(lines), ingester="docx")
+
+
+SCANNED_TEXT = 200  # characters: a file with less text than this beside pictures is a scan
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _pictures(document) -> list[bytes]:
+    """The images the body shows, in order (a scanned report pasted into Word, page by page)."""
+    parts = document.part.related_parts
+    out = []
+    for blip in document.element.body.iter(f"{A}blip"):
+        part = parts.get(blip.get(f"{R}embed"))
+        if part is not None and getattr(part, "content_type", "").startswith("image/"):
+            out.append(part.blob)
+    return out
+
+
+def _scanned(pictures: list[bytes], lines: list[str]) -> Extracted:
+    """OCR of a Word file's page pictures, through the image backend; its few typed lines first."""
+    from PIL import Image, UnidentifiedImageError
+
+    from .image import read_pages
+
+    frames = []
+    for blob in pictures:
+        try:
+            img = Image.open(io.BytesIO(blob))
+            img.load()
+        except (UnidentifiedImageError, OSError, ValueError) as e:  # an EMF/WMF drawing, a broken picture
+            if not frames:
+                continue
+            raise IngestError(f"unreadable picture in a scanned .docx: {' '.join(str(e).split())[:120]}") from None
+        if min(img.size) >= 300:  # a logo or a signature is not a page
+            frames.append(img)
+    if not frames:
+        return Extracted(text=finish(lines), ingester="docx")
+    got = read_pages(frames)
+    got.text = finish(lines + got.text.splitlines()) if lines else got.text
+    got.ingester = "docx+ocr"
+    return got
 
 
 def _blocks(parent, lines: list[str]) -> None:

@@ -28,6 +28,11 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
         raise IngestError(f"{kind.upper()} image without any frame")
     if len(frames) > MAX_PAGES:
         raise IngestError(f"image has more than {MAX_PAGES} pages (the limit)")
+    return read_pages(frames)
+
+
+def read_pages(frames: list[Image.Image]) -> Extracted:
+    """Page images (an image file's frames, a scanned Word file's pictures) read by OCR."""
     pages, scores, turned = [], [], {}
     for i, frame in enumerate(frames):
         page = ocr_image(frame)

@@ -149,15 +149,21 @@ def _split_at_prose(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: flo
     across half the width with no figure (a heading or a sentence, not a table row)."""
     groups, cur = [], [ys[0]]
     for a, b in zip(ys, ys[1:]):
-        row = np.convolve(_row_ink(m, a, b, x0, x1, text_h), np.ones(int(1.5 * text_h)), mode="same") > 0  # past punctuation
-        runs = int(np.count_nonzero(np.diff(row.astype(np.int8)) == 1) + row[0])
-        prose = runs == 1 and row.sum() >= 0.5 * (x1 - x0) and not any(a <= f.cy <= b for f in figures)
+        row = _row_ink(m, a, b, x0, x1, text_h)
+        # one line of words: a run or a few, parted only by punctuation (no wider than a character)
+        line = np.convolve(row, np.ones(int(1.5 * text_h)), mode="same") > 0
+        prose = (_runs(row) <= 3 and _runs(line) == 1 and row.sum() >= 0.5 * (x1 - x0)
+                 and not any(a <= f.cy <= b for f in figures))
         if prose:
             groups.append(cur)
             cur = [b]
         else:
             cur.append(b)
     return [g for g in groups + [cur] if len(g) >= 3]
+
+
+def _runs(row: np.ndarray) -> int:
+    return int(np.count_nonzero(np.diff(row.astype(np.int8)) == 1) + row[0])
 
 
 def _row_ink(m: PageMasks, a: float, b: float, x0: int, x1: int, text_h: float) -> np.ndarray:
@@ -205,7 +211,7 @@ def _virtual_columns(m: PageMasks, ys: list[float], x0: int, x1: int, text_h: fl
     # however many they are. Among the labels, short and long labels vary too much for that.
     columns = np.flatnonzero(figs >= 2) if (figs >= 2).any() else np.flatnonzero(figs)  # a one-row table: its figures
     if len(columns):
-        pieces = [int(np.count_nonzero(np.diff(r.astype(np.int8)) == 1) + r[0]) for r in inked]
+        pieces = [_runs(r) for r in inked]
         fine = [r for r, k in zip(inked, pieces) if k >= 0.8 * max(pieces)]
         right = np.arange(len(cross)) >= columns[0]
         white |= right & ~np.any(fine, axis=0)
