@@ -3,6 +3,7 @@
     python eval/bench_scan.py --synthetic 4 --seed 1000            # generator reports as scans
     python eval/bench_scan.py --seeds goldens --out /tmp/seed-scans  # the five seeds as scans
     python eval/bench_scan.py --seeds goldens --out DIR --render-only  # then: nianbao eval DIR
+    python eval/bench_scan.py --synthetic 6 --speed                # seconds per page, vs rapidocr's defaults
 
 Writes the corpus (image-only PDFs and goldens) to ``--out`` (a temp dir
 by default), runs the parser over it and prints, per switch, documents,
@@ -17,6 +18,7 @@ import json
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +53,51 @@ def table(runs: list[DocRun]) -> list[str]:
     return out
 
 
+DENSE = 150  # text boxes: a page this full is a table page
+
+
+def speed(corpus: Path, reference: bool = True) -> list[str]:
+    """Seconds per page of the OCR step as nianbao runs it, and (interleaved, same pages)
+    with rapidocr's default settings as the reference, so the ratio survives a machine
+    whose speed changes from run to run."""
+    import pypdfium2 as pdfium
+    from rapidocr import RapidOCR
+
+    from extractor.ingest import ocr
+    from extractor.ingest.pdf import _render
+
+    ref = RapidOCR(params={"Global.log_level": "error"}) if reference else None
+    ours = ocr.engine()
+    rows = []  # (boxes, seconds ours, seconds reference)
+    for pdf in sorted(corpus.glob("*.pdf")):
+        doc = pdfium.PdfDocument(pdf.read_bytes())
+        for i in range(len(doc)):
+            img = _render(doc[i])
+            t = time.perf_counter()
+            page = ocr.ocr_image(img)
+            mine = time.perf_counter() - t
+            other = None
+            if ref is not None:
+                ocr._ENGINE = ref
+                t = time.perf_counter()
+                ocr.ocr_image(img)
+                other = time.perf_counter() - t
+                ocr._ENGINE = ours
+            rows.append((len(page.scores), mine, other))
+            print(f"  {pdf.stem} p{i + 1}: {len(page.scores)} boxes, {mine:.2f}s" + (f" (reference {other:.2f}s)" if other else ""), flush=True)
+        doc.close()
+    out = []
+    for name, of in (("dense table pages", [r for r in rows if r[0] >= DENSE]), ("other pages", [r for r in rows if r[0] < DENSE]), ("all pages", rows)):
+        if not of:
+            continue
+        med = statistics.median(r[1] for r in of)
+        line = f"{name:18} {len(of):4d} pages  median {med:5.2f} s/page  {len(of) / sum(r[1] for r in of):5.2f} pages/s"
+        if reference:
+            line += f"  reference median {statistics.median(r[2] for r in of):5.2f} s/page, ratio {statistics.median(r[2] / r[1] for r in of):4.2f}x"
+        out.append(line)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", type=int, default=0, metavar="N", help="generator reports rendered as scans")
@@ -60,6 +107,8 @@ def main() -> None:
     ap.add_argument("--variations", default=None, help="synthetic variations, as for nianbao eval")
     ap.add_argument("--out", type=Path, default=None, help="keep the corpus here")
     ap.add_argument("--render-only", action="store_true", help="write the corpus and stop")
+    ap.add_argument("--speed", action="store_true", help="time OCR per page (and rapidocr's defaults, interleaved) instead of scoring")
+    ap.add_argument("--no-reference", action="store_true", help="with --speed: skip the reference engine")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="nianbao-scan-") as tmp:
         out = args.out or Path(tmp)
@@ -69,6 +118,9 @@ def main() -> None:
             scan_goldens(args.seeds, out, args.scan_damage, args.seed)
         print(f"corpus: {out}", flush=True)
         if args.render_only:
+            return
+        if args.speed:
+            print("\n".join(speed(out, reference=not args.no_reference)))
             return
         from extractor.config import Config
 

@@ -34,6 +34,7 @@ def extract(files, pretty, full, config_path, **kw):
 
     from .llm.health import EndpointHealth
 
+    _show_progress()
     config = config_from_options(config_path, **kw)
     health = EndpointHealth()  # one per command: a dead endpoint is tried once, not once per file
     bad = 0
@@ -58,6 +59,21 @@ def extract(files, pretty, full, config_path, **kw):
 
         click.echo(f"nianbao: {format_usage(run_usage(usages), reports=len(files))}", err=True)
     sys.exit(1 if bad else 0)
+
+
+def _show_progress() -> None:
+    """Per-page OCR progress on stderr: a long scanned report is not a silent minute."""
+    import logging
+
+    class ToStderr(logging.Handler):  # the stderr of the moment, not the one at start
+        def emit(self, record: logging.LogRecord) -> None:
+            click.echo(record.getMessage(), err=True)
+
+    log = logging.getLogger("nianbao.progress")
+    if not log.handlers:
+        log.addHandler(ToStderr())
+        log.setLevel(logging.INFO)
+        log.propagate = False
 
 
 def _golden_fields(result: Result) -> dict:

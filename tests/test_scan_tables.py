@@ -1,5 +1,6 @@
 """Scanned tables: specks cleaned, tables ruled across only, cells the detector missed (issue 11)."""
 
+import json
 import os
 import random
 
@@ -155,3 +156,17 @@ def test_scanned_docx_and_multipage_tiff_go_through_ocr(tmp_path):
     first.save(tif, "TIFF", save_all=True, append_images=rest, compression="tiff_lzw")
     got = ingest(tif.getvalue(), "scan.tif")
     assert got.text.index("年度报告") < got.text.index("主动公开") and got.info.ocr_pages == 2
+
+
+@needs_font
+def test_extract_prints_a_progress_line_per_ocr_page(tmp_path):
+    pytest.importorskip("rapidocr")
+    from click.testing import CliRunner
+
+    from extractor.cli import main
+
+    path = tmp_path / "page.png"
+    _text_page(["政府信息公开工作年度报告"]).save(path)
+    res = CliRunner().invoke(main, ["extract", str(path)])
+    assert "OCR page 1/1:" in res.stderr and "text boxes" in res.stderr
+    assert json.loads(res.stdout)["source"] == "page.png"

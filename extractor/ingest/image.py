@@ -9,7 +9,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from ..errors import IngestError
 from .base import MAX_PAGES, Extracted, finish
 from .furniture import drop_furniture
-from .ocr import ocr_image
+from .ocr import read_page
 
 
 def read(data: bytes, name: str, kind: str) -> Extracted:
@@ -35,7 +35,7 @@ def read_pages(frames: list[Image.Image]) -> Extracted:
     """Page images (an image file's frames, a scanned Word file's pictures) read by OCR."""
     pages, scores, turned = [], [], {}
     for i, frame in enumerate(frames):
-        page = ocr_image(frame)
+        page = read_page(frame, i + 1, len(frames))
         pages.append(page.lines)
         scores += page.scores
         if page.turned:

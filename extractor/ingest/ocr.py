@@ -8,6 +8,7 @@ and the boxes are rotated back before the table borders are looked for.
 
 from __future__ import annotations
 
+import logging
 import math
 import statistics
 import threading
@@ -20,6 +21,7 @@ from PIL import Image
 
 from ..errors import IngestError
 from . import rules
+from .base import is_cjk
 from .layout import Line, Token, is_numeric, lines_from_tokens
 
 _ENGINE = None
@@ -160,7 +162,7 @@ def _tall_share(boxes: np.ndarray, txts) -> float:
     return float(np.mean(h[longer] > w[longer]))
 
 
-def _upside_down_share(gray: np.ndarray, boxes: np.ndarray) -> float:
+def _upside_down_share(gray: np.ndarray, boxes: np.ndarray, txts=None) -> float:
     """Share of the widest text lines the direction classifier calls upside down.
 
     The recogniser turns each line it thinks is upside down, so the text of an upside-down
@@ -169,7 +171,10 @@ def _upside_down_share(gray: np.ndarray, boxes: np.ndarray) -> float:
     """
     x0, x1 = boxes[:, :, 0].min(axis=1), boxes[:, :, 0].max(axis=1)
     y0, y1 = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
-    wide = [i for i in np.argsort(x0 - x1) if x1[i] - x0[i] >= 2 * (y1[i] - y0[i])][:CLS_SAMPLE]
+    wide = [i for i in np.argsort(x0 - x1) if x1[i] - x0[i] >= 2 * (y1[i] - y0[i])]
+    # figures look alike either way up ('0 0 0', '1'): lines of words decide when there are enough
+    worded = [i for i in wide if txts is not None and sum(map(is_cjk, str(txts[i]))) >= 2]
+    wide = (worded if len(worded) >= 3 else wide)[:CLS_SAMPLE]
     h, w = gray.shape
     crops = []
     for i in wide:
@@ -196,8 +201,8 @@ def _upright(gray: np.ndarray):
     """Read the page and, when it lies sideways or upside down, read it again turned upright.
 
     An upright page pays for one reading and a direction check of a few lines. Most boxes
-    taller than wide → the page is on its side: turned a quarter counter-clockwise unless
-    its lines then read upside down (then clockwise). Most lines upside down → half a turn.
+    taller than wide → the page is on its side: turned the quarter (counter-clockwise or
+    clockwise) after which fewer of its lines read upside down. Most lines upside down → half a turn.
     Returns the image read, the reading, and the turn in degrees counter-clockwise.
     """
     res = engine()(gray)
@@ -205,12 +210,12 @@ def _upright(gray: np.ndarray):
         return gray, res, 0
     boxes = np.asarray(res.boxes, dtype=float)
     if _tall_share(boxes, res.txts) > TALL_SHARE:
-        k = 1
-        turned = np.ascontiguousarray(np.rot90(gray, k))
-        if _upside_down_share(turned, _rot90_boxes(boxes, gray.shape, k)) > 0.5:
-            k = 3
-            turned = np.ascontiguousarray(np.rot90(gray, k))
-    elif _upside_down_share(gray, boxes) > 0.5:
+        # both quarter turns are asked: the one whose lines read upside down less is right
+        # (a table page's lines are mostly figures, which look alike either way up)
+        turns = {k: np.ascontiguousarray(np.rot90(gray, k)) for k in (1, 3)}
+        k = min((1, 3), key=lambda k: _upside_down_share(turns[k], _rot90_boxes(boxes, gray.shape, k), res.txts))
+        turned = turns[k]
+    elif _upside_down_share(gray, boxes, res.txts) > 0.5:
         k = 2
         turned = np.ascontiguousarray(np.rot90(gray, k))
     else:
@@ -245,6 +250,17 @@ def despeckle(gray: np.ndarray) -> np.ndarray:
     out = gray.copy()
     out[small[labels] & ~near] = 255
     return out
+
+
+progress = logging.getLogger("nianbao.progress")
+
+
+def read_page(img: Image.Image, number: int, total: int) -> OcrPage:
+    """``ocr_image`` with a progress line per page (logger ``nianbao.progress``; the CLI shows it)."""
+    page = ocr_image(img)
+    progress.info("OCR page %d/%d: %.1f s, %d text boxes%s", number, total, page.seconds, len(page.scores),
+                  f", turned {page.turned}°" if page.turned else "")
+    return page
 
 
 def ocr_image(img: Image.Image) -> OcrPage:

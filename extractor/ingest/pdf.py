@@ -23,7 +23,7 @@ from ..errors import IngestError
 from .base import MAX_PAGES, Extracted, cell_text, finish
 from .furniture import drop_furniture
 from .layout import Line, Token, lines_from_tokens
-from .ocr import TARGET_LONG_SIDE, ocr_image
+from .ocr import TARGET_LONG_SIDE, read_page
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -69,7 +69,7 @@ def read(data: bytes, name: str, kind: str) -> Extracted:
             if lines is None:
                 if doc is None:
                     doc = _pdfium(data)
-                ocr = ocr_image(_render(doc[i]))
+                ocr = read_page(_render(doc[i]), i + 1, len(pages))
                 lines = [_renumber(l, 10_000 * (i + 1)) for l in ocr.lines]  # table ids unique per page
                 scores += ocr.scores
                 ocr_pages += 1
@@ -123,7 +123,7 @@ def _read_with_pdfium(data: bytes, reason: str) -> Extracted:
             page = doc[i]
             lines = _pdfium_lines(page)
             if sum(len(l.text) for l in lines) < MIN_TEXT_CHARS:
-                ocr = ocr_image(_render(page))
+                ocr = read_page(_render(page), i + 1, n)
                 lines, scores, ocr_pages = ocr.lines, scores + ocr.scores, ocr_pages + 1
                 if ocr.turned:
                     turned[i + 1] = ocr.turned
