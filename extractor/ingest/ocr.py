@@ -35,15 +35,15 @@ CLS_SAMPLE = 12  # widest text lines whose direction is checked to tell an upsid
 
 # Chosen by measurement on scanned report pages (eval/bench_scan.py, docs/scans.md):
 # detection on a page scaled to 1280 px costs a third of full size and still finds
-# 9-point text at 150 dpi; recognition pads each line only to its own batch's width
-# (rapidocr's default pads every line, a lone table figure too, to 320 px: 3-6x the
-# work); line direction is checked per page by ``_upright`` instead of per line.
+# 9-point text at 150 dpi; recognition pads short lines to 192 px, not 320 (a lone table
+# figure costs half as much; narrower than ~192 px, a lone 0 is read as Q or O more
+# often); line direction is checked per page by ``_upright`` instead of per line.
 ENGINE_PARAMS = {
     "Global.log_level": "error",
     "Global.use_cls": False,
     "Det.limit_type": "max",
     "Det.limit_side_len": 1280,
-    "Rec.rec_img_shape": [3, 48, 48],
+    "Rec.rec_img_shape": [3, 48, 192],
 }
 
 
