@@ -30,6 +30,7 @@ _LOCK = threading.Lock()
 TARGET_LONG_SIDE = 2000  # px: ~170 dpi on A4, what the detector is tuned for
 MIN_SKEW_DEG = 0.2
 TALL_SHARE = 0.3  # boxes taller than wide that mark a page on its side (measured: upright ≤ 0.14 with vertical labels; a sideways table page 0.45)
+MIN_SCORE = 0.5  # recognised text less sure than this is dropped
 CLS_SAMPLE = 12  # widest text lines whose direction is checked to tell an upside-down page
 
 
@@ -41,6 +42,7 @@ CLS_SAMPLE = 12  # widest text lines whose direction is checked to tell an upsid
 ENGINE_PARAMS = {
     "Global.log_level": "error",
     "Global.use_cls": False,
+    "Global.text_score": 0.0,  # every box comes back (``MIN_SCORE`` filters): a sideways page's boxes are read badly but still show it is sideways
     "Det.limit_type": "max",
     "Det.limit_side_len": 1280,
     "Rec.rec_img_shape": [3, 48, 192],
@@ -276,7 +278,7 @@ def ocr_image(img: Image.Image) -> OcrPage:
     tokens = [
         Token(str(txt), float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()), float(s))
         for b, txt, s in zip(boxes, res.txts, res.scores)
-        if str(txt).strip()
+        if str(txt).strip() and s >= MIN_SCORE
     ]
     lines = page_lines(gray, tokens)
     return OcrPage(
