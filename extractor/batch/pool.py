@@ -129,7 +129,13 @@ class Slot:
         return self.pid
 
     def submit(self, task: Task) -> None:
-        fut = self.pool.submit(_worker_run, task)
+        try:
+            fut = self.pool.submit(_worker_run, task)
+        except BrokenProcessPool as e:
+            # the worker died since the last look: this task waits behind the one it died
+            # on, and is handed on with the rest of the queue when the crash is collected
+            fut = Future()
+            fut.set_exception(e)
         if not self.tasks:
             self.head_since = time.monotonic()
         self.tasks.append((task, fut))
