@@ -137,7 +137,7 @@ _SIGNED_START_RE = re.compile(r"^[+-]?\d")
 _PERCENT_RE = re.compile(r"[+-]?\d+(\.\d+)?\s*%")
 _SPLIT_NUMBER_RE = re.compile(r"[\d.] +[\d.]")
 _NUMBER_UNIT_RE = re.compile(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?")
-_TRAILING_STOP_RE = re.compile(r"\d+[.,·、']")
+_TRAILING_STOP_RE = re.compile(r"(\d+)[.,·、'。](个|件|项|次|条)?")
 _BODY_UNIT_RE = re.compile(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?")
 _WORDED_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}")
 _DIGIT_RE = re.compile(r"\d")
@@ -236,9 +236,11 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
                 marks = (m.group(1) + m.group(3)).strip()
                 note = f"dropped stray mark {marks!r}" + (f"; {inner.repaired}" if inner.repaired else "")
                 return ParsedCell("number", inner.value, repaired=note)
-    if allow_repair and _TRAILING_STOP_RE.fullmatch(compact):
-        # OCR read a speck beside the digits as a stop: "0." → 0
-        return ParsedCell("number", _to_number(compact[:-1], decimal), repaired=f"dropped trailing {compact[-1]!r}")
+    m = _TRAILING_STOP_RE.fullmatch(compact) if allow_repair else None
+    if m:
+        # OCR read a speck beside the digits as a stop: "0." → 0, "0.件" → 0 (a decimal has digits after its point)
+        stop = compact[len(m.group(1))]
+        return ParsedCell("number", _to_number(m.group(1), decimal), repaired=f"dropped trailing {stop!r}")
     if allow_repair:
         m = _BODY_UNIT_RE.fullmatch(compact)
         rep = _repair_ocr(m.group(1)) if m else None

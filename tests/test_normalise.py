@@ -53,9 +53,12 @@ def test_normalised_text_keeps_length_and_original():
     assert nt.original[1] == "三、收到和處理" and nt.lines[1] == "三、收到和处理"
 
 
-def test_trailing_speck_after_digits_is_repaired():
-    p = parse_cell("0.")
-    assert p.value == 0 and "trailing" in p.repaired
+@pytest.mark.parametrize("raw,value", [("0.", 0), ("0.件", 0), ("12。次", 12), ("7,", 7)])
+def test_trailing_speck_after_digits_is_repaired(raw, value):
+    """A stop with no digits after it is no decimal point: a speck OCR read beside the figure."""
+    p = parse_cell(raw)
+    assert p.value == value and "trailing" in p.repaired
+    assert parse_cell("0.5").value == 0.5 and parse_cell("0.5").repaired is None
 
 
 @pytest.mark.parametrize("raw,value", [("_0件", 0), ("`5", 5), ("O~", 0), ("`O", 0), ("¨l", 1), ("~1O件", 10)])
