@@ -358,6 +358,16 @@ def test_page_numbers_and_running_headers_are_dropped_but_not_table_cells():
     assert [l.text for l in drop_furniture([[Line("第 4 页 共 9 页", 0.94, 0.96)]])[0]] == []
 
 
+def test_cells_printed_one_per_line_survive_a_page_break():
+    """A table exported one cell per line runs onto each new page with a lone figure at its top:
+    a cell, not a page number or a running header (those sit at the foot or change per page)."""
+    def page(n):
+        return [Line("0", 0.03, 0.05), Line("2", 0.06, 0.08), Line(f"正文第{n}页", 0.2, 0.22), Line(str(n), 0.95, 0.97)]
+
+    kept = [[l.text for l in p] for p in drop_furniture([page(1), page(2), page(3)])]
+    assert kept == [["0", "2", f"正文第{n}页"] for n in (1, 2, 3)]
+
+
 def test_skew_estimate_from_box_angles():
     import numpy as np
 

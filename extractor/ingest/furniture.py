@@ -23,7 +23,7 @@ _PAGE_NO = re.compile(
     r")$",
     re.I,
 )
-_BARE_NO = re.compile(r"^[-—–－]?\s*\d{1,3}\s*[-—–－]?$")
+_BARE_NO = re.compile(r"^[-—–－]?\s*[1-9]\d{0,2}\s*[-—–－]?$")  # pages count from 1
 MARGIN = 0.1  # share of page height at top and bottom where furniture lives
 
 
@@ -32,13 +32,17 @@ def _in_margin(line: Line) -> bool:
 
 
 def is_page_number(line: Line, edge: bool) -> bool:
-    """A page number: a known pattern at a page edge, or a bare number in the margin."""
+    """A page number: a known pattern at a page edge, or a bare number at the foot.
+
+    A bare figure at the top of a page is more often a table's cell printed alone on
+    its line (a report exported one cell per line) that ran onto the new page.
+    """
     if line.cells > 1:
         return False
     t = re.sub(r"\s+", " ", line.text.strip())
     if _PAGE_NO.match(t) and (edge or _in_margin(line)):
         return True
-    return bool(_BARE_NO.match(t)) and edge and _in_margin(line)
+    return bool(_BARE_NO.match(t)) and edge and line.top >= 1 - MARGIN
 
 
 def _key(text: str) -> str:
@@ -53,7 +57,8 @@ def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
         seen = Counter(
             k for page in pages for k in {_key(l.text) for l in page if l.cells == 1 and _in_margin(l)}
         )
-        repeated = {k for k, c in seen.items() if c >= 2 and c >= 0.4 * n and k}
+        # a bare figure ('#') is a page number when it is one, never a running header
+        repeated = {k for k, c in seen.items() if c >= 2 and c >= 0.4 * n and k and k.strip("-—–－~·• ") != "#"}
     out: list[list[Line]] = []
     for page in pages:
         keep = []

@@ -304,7 +304,7 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
         inside = [_dash_or_one(t, m, text_h) for t in inside] + missed_cells(gray, m, table, inside, text_h)
         for k, (cells, top, bot) in enumerate(rules.table_rows(table, inside)):
             out.append(Line("\t".join(cells), top / page_h, bot / page_h, len(cells), table=n, first_row=k == 0))
-    out += lines_from_tokens(rest, page_h)
+    out += lines_from_tokens(rest + missed_words(gray, m, tokens, tables, text_h), page_h)
     out.sort(key=lambda l: (l.top, l.bottom))
     return out
 
@@ -325,6 +325,50 @@ def _dash_or_one(t: Token, m: rules.PageMasks, text_h: float) -> Token:
     if len(rows) and rows[-1] - rows[0] + 1 < DASH * text_h:
         return Token("—", t.x0, t.top, t.x1, t.bottom, t.score)
     return t
+
+
+WORD_MIN_SCORE = 0.8  # ink outside every box and table is read only when the recogniser is this sure
+
+
+def missed_words(gray: np.ndarray, m: rules.PageMasks, tokens: list[Token], tables: list, text_h: float) -> list[Token]:
+    """Ink of text size outside every text box and table, read on its own.
+
+    A figure alone on its line (a report exported one cell per line) is small and
+    isolated, and the detector misses it more often than anything else on the page.
+    """
+    covered = np.zeros(m.ink.shape, np.uint8)
+    grow = max(2, int(0.3 * text_h))
+    for t in tokens:
+        covered[max(0, int(t.top) - grow):int(t.bottom) + grow, max(0, int(t.x0) - grow):int(t.x1) + grow] = 1
+    for t in tables:
+        x0, y0, x1, y1 = (int(v) for v in t.bbox)
+        covered[max(0, y0):y1, max(0, x0):x1] = 1
+    left = np.where(covered, np.uint8(0), m.ink)
+    if not left.any():
+        return []
+    # characters of one word touch once grown by half a character
+    words = cv2.dilate(left, np.ones((max(1, int(0.2 * text_h)), max(1, int(0.5 * text_h))), np.uint8))
+    n, _, st, _ = cv2.connectedComponentsWithStats(words, connectivity=8)
+    crops, boxes = [], []
+    for k in range(1, n):
+        x, y, w, h = (int(v) for v in st[k][:4])
+        if not (0.5 * text_h <= h <= 1.8 * text_h and w <= 12 * text_h):
+            continue
+        mg = max(2, int(0.25 * text_h))
+        crops.append(cv2.cvtColor(gray[max(0, y - mg):y + h + mg, max(0, x - mg):x + w + mg], cv2.COLOR_GRAY2BGR))
+        boxes.append((x, y, x + w, y + h))
+    return [t for t in _recognise(crops, boxes) if t.score >= WORD_MIN_SCORE]
+
+
+def _recognise(crops: list[np.ndarray], boxes: list[tuple[int, int, int, int]]) -> list[Token]:
+    """Text crops read by the recogniser alone (no detection), one token per crop."""
+    if not crops:
+        return []
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+    res = engine()._load_rec_model()(TextRecInput(img=crops))
+    return [Token(str(txt).strip(), float(x0), float(y0), float(x1), float(y1), float(sc))
+            for (x0, y0, x1, y1), txt, sc in zip(boxes, res.txts, res.scores) if str(txt).strip()]
 
 
 FILL_MIN_SCORE = 0.6  # a cell read on its own is kept only when the recogniser is this sure
@@ -366,11 +410,4 @@ def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, t
         crop = gray[max(0, y0 - mg):y1 + mg, max(0, x0 - mg):x1 + mg]
         crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
         boxes.append((x0, y0, x1, y1))
-    if not crops:
-        return dashes
-    from rapidocr.ch_ppocr_rec.typings import TextRecInput
-
-    res = engine()._load_rec_model()(TextRecInput(img=crops))
-    return dashes + [Token(str(txt).strip(), float(x0), float(y0), float(x1), float(y1), float(sc))
-                     for (x0, y0, x1, y1), txt, sc in zip(boxes, res.txts, res.scores)
-                     if str(txt).strip() and sc >= FILL_MIN_SCORE]
+    return dashes + [t for t in _recognise(crops, boxes) if t.score >= FILL_MIN_SCORE]
