@@ -1,9 +1,10 @@
 """OCR of page images with RapidOCR (ONNX models shipped in its wheel: offline).
 
 The engine is loaded once per process (lazy module cache); everything else
-is a pure function of the image. A page is read once; its skew is measured
-from the angles of the detected text boxes and, when it matters, the image
-and the boxes are rotated back before the table borders are looked for.
+is a pure function of the image. A page is grey-scaled with red seals taken
+out, cleaned of specks, read once (twice when it lies sideways or upside
+down), deskewed from the angles of its text boxes, and cut into table rows by
+its ruling grid; cells and words the detector missed are read on their own.
 """
 
 from __future__ import annotations
