@@ -241,7 +241,7 @@ def despeckle(gray: np.ndarray) -> np.ndarray:
     167 once cleaned). A speck beside larger ink is kept: it may be a decimal point.
     """
     long_side = max(gray.shape)
-    bw = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 12)
+    bw = rules.binarize(gray)
     n, labels, st, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
     small = np.maximum(st[:, 2], st[:, 3]) <= max(3, int(SPECK * long_side))
     small[0] = False
@@ -321,9 +321,8 @@ def _dash_or_one(t: Token, m: rules.PageMasks, text_h: float) -> Token:
     """
     if t.text.strip() not in ONE_OR_DASH:
         return t
-    box = m.ink[max(0, int(t.top)):int(t.bottom) + 1, max(0, int(t.x0)):int(t.x1) + 1]
-    rows = np.flatnonzero(box.any(axis=1))
-    if len(rows) and rows[-1] - rows[0] + 1 < DASH * text_h:
+    ink = _ink_box(m, int(t.x0), int(t.top), int(t.x1) + 1, int(t.bottom) + 1)
+    if ink is not None and _flat(ink, text_h):
         return Token("—", t.x0, t.top, t.x1, t.bottom, t.score)
     return t
 
@@ -350,26 +349,39 @@ def missed_words(gray: np.ndarray, m: rules.PageMasks, tokens: list[Token], tabl
     # characters of one word touch once grown by half a character
     words = cv2.dilate(left, np.ones((max(1, int(0.2 * text_h)), max(1, int(0.5 * text_h))), np.uint8))
     n, _, st, _ = cv2.connectedComponentsWithStats(words, connectivity=8)
-    crops, boxes = [], []
-    for k in range(1, n):
-        x, y, w, h = (int(v) for v in st[k][:4])
-        if not (0.5 * text_h <= h <= 1.8 * text_h and w <= 12 * text_h):
-            continue
-        mg = max(2, int(0.25 * text_h))
-        crops.append(cv2.cvtColor(gray[max(0, y - mg):y + h + mg, max(0, x - mg):x + w + mg], cv2.COLOR_GRAY2BGR))
-        boxes.append((x, y, x + w, y + h))
-    return [t for t in _recognise(crops, boxes) if t.score >= WORD_MIN_SCORE]
+    boxes = [(x, y, x + w, y + h) for x, y, w, h in (map(int, st[k][:4]) for k in range(1, n))
+             if 0.5 * text_h <= h <= 1.8 * text_h and w <= 12 * text_h]
+    return [t for t in _recognise(gray, boxes, text_h) if t.score >= WORD_MIN_SCORE]
 
 
-def _recognise(crops: list[np.ndarray], boxes: list[tuple[int, int, int, int]]) -> list[Token]:
-    """Text crops read by the recogniser alone (no detection), one token per crop."""
-    if not crops:
+def _recognise(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], text_h: float) -> list[Token]:
+    """The ink in each box, with a margin, read by the recogniser alone (no detection): a token per box."""
+    if not boxes:
         return []
     from rapidocr.ch_ppocr_rec.typings import TextRecInput
 
+    mg = max(2, int(0.25 * text_h))
+    crops = [cv2.cvtColor(gray[max(0, y0 - mg):y1 + mg, max(0, x0 - mg):x1 + mg], cv2.COLOR_GRAY2BGR)
+             for x0, y0, x1, y1 in boxes]
     res = engine()._load_rec_model()(TextRecInput(img=crops))
     return [Token(str(txt).strip(), float(x0), float(y0), float(x1), float(y1), float(sc))
             for (x0, y0, x1, y1), txt, sc in zip(boxes, res.txts, res.scores) if str(txt).strip()]
+
+
+def _ink_box(m: rules.PageMasks, x0: int, y0: int, x1: int, y1: int) -> "tuple[int, int, int, int] | None":
+    """The tight box of the ink inside a box of the page, or None when it holds none."""
+    box = m.ink[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+    rows, cols = np.flatnonzero(box.any(axis=1)), np.flatnonzero(box.any(axis=0))
+    if not len(rows):
+        return None
+    x0, y0 = max(0, x0), max(0, y0)
+    return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
+
+
+def _flat(box: tuple[int, int, int, int], text_h: float) -> bool:
+    """Ink flatter than a third of a line and at least twice as wide as tall: a dash."""
+    x0, y0, x1, y1 = box
+    return y1 - y0 < DASH * text_h and x1 - x0 >= 2 * (y1 - y0)
 
 
 FILL_MIN_SCORE = 0.6  # a cell read on its own is kept only when the recogniser is this sure
@@ -388,7 +400,7 @@ def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, t
     """
     taken = {table.owner[rules.slot(table, t.cx, t.cy)] for t in tokens}
     pad = max(2, int(0.15 * text_h))
-    crops, boxes, dashes = [], [], []
+    boxes, dashes = [], []
     for (i, j), (i1, j1) in table.spans().items():
         if (i, j) in taken or i1 > i or j1 > j:
             continue
@@ -396,19 +408,11 @@ def missed_cells(gray: np.ndarray, m: rules.PageMasks, table: rules.GridTable, t
         ya, yb = int(table.ys[i]) + pad, int(table.ys[i + 1]) - pad
         if xb - xa < 0.5 * text_h or yb - ya < 0.5 * text_h:
             continue
-        n, _, st, _ = cv2.connectedComponentsWithStats(m.ink[ya:yb, xa:xb], connectivity=8)
-        glyphs = [st[k] for k in range(1, n)]
-        if not glyphs:
+        ink = _ink_box(m, xa, ya, xb, yb)
+        if ink is None:
             continue
-        x0 = xa + min(g[0] for g in glyphs)
-        x1 = xa + max(g[0] + g[2] for g in glyphs)
-        y0 = ya + min(g[1] for g in glyphs)
-        y1 = ya + max(g[1] + g[3] for g in glyphs)
-        if y1 - y0 < DASH * text_h and x1 - x0 >= 2 * (y1 - y0):  # a flat stroke alone: a dash, not '一' or '1'
-            dashes.append(Token("—", float(x0), float(y0), float(x1), float(y1), 1.0))
-            continue
-        mg = max(2, int(0.25 * text_h))
-        crop = gray[max(0, y0 - mg):y1 + mg, max(0, x0 - mg):x1 + mg]
-        crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
-        boxes.append((x0, y0, x1, y1))
-    return dashes + [t for t in _recognise(crops, boxes) if t.score >= FILL_MIN_SCORE]
+        if _flat(ink, text_h):  # a flat stroke alone: a dash, not '一' or '1'
+            dashes.append(Token("—", *map(float, ink), 1.0))
+        else:
+            boxes.append(ink)
+    return dashes + [t for t in _recognise(gray, boxes, text_h) if t.score >= FILL_MIN_SCORE]

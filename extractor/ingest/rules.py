@@ -66,8 +66,13 @@ class PageMasks:
 MIN_GLYPH = 0.35  # ink smaller than this share of a text line both ways is a speck, not a character
 
 
+def binarize(gray: np.ndarray) -> np.ndarray:
+    """Ink (255) against the local background, so grey pages and uneven scans binarise alike."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 12)
+
+
 def masks(gray: np.ndarray, text_h: float) -> PageMasks:
-    bw = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 12)
+    bw = binarize(gray)
     h, w = bw.shape
     hlen = max(int(2.5 * text_h), w // 40, 20)
     vlen = max(int(0.9 * text_h), 12)
