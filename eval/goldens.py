@@ -76,7 +76,7 @@ def load_case(path: Path) -> Case:
 
 def load_cases(goldens_dir: Path, limit: Optional[int] = None) -> list[Case]:
     """Every ``*.json`` golden in a folder and its sub-folders (goldens/real/…), sorted by path."""
-    paths = sorted(p for p in Path(goldens_dir).rglob("*.json") if p.is_file() and p.name != "manifest.json")
+    paths = sorted(p for p in Path(goldens_dir).rglob("*.json") if p.is_file() and p.name not in ("manifest.json", "bench.json"))
     if limit is not None:
         paths = paths[:limit]
     return [load_case(p) for p in paths]

@@ -96,6 +96,7 @@ class IngestInfo(BaseModel):
     pages: Optional[int] = None
     ocr_pages: Optional[int] = None
     ocr_confidence: Optional[float] = None
+    ocr_engine: Optional[str] = None  # what read the OCR'd pages: "rapidocr 3.10.0/openvino"
     turned_pages: dict[int, int] = Field(default_factory=dict)  # page (1-based) -> degrees turned counter-clockwise before OCR
     seconds: float = 0.0
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..errors import IngestError
 from ..models import Document, IngestInfo
-from . import docx, html, image, office, pdf, sniff, text
+from . import docx, html, image, ocr, office, pdf, sniff, text
 from .base import MAX_BYTES, Extracted
 
 __all__ = ["ingest", "BACKENDS"]
@@ -60,6 +60,7 @@ def ingest(data: bytes, name: str) -> Document:
         pages=out.pages,
         ocr_pages=out.ocr_pages,
         ocr_confidence=out.ocr_confidence,
+        ocr_engine=ocr.backend_name() if out.ocr_pages else None,
         turned_pages=out.turned_pages,
         seconds=round(time.perf_counter() - t0, 4),
     )
