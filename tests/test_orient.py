@@ -43,3 +43,32 @@ def test_turned_page_recorded_in_ingest_info():
     doc = ingest(buf.getvalue(), "page.png")
     assert doc.info.turned_pages == {1: 180}
     assert LINES[0] in doc.text
+
+
+VERTICAL = ["结果维持", "结果纠正", "其他结果", "尚未审结", "行政复议", "行政诉讼", "直接起诉", "复议后起"]
+PROSE = ["本年度政府信息公开工作取得了明显成效但仍然存在一些问题", "主要是政策解读的形式不够丰富解读质量仍需提高",
+         "下一步将继续认真贯彻落实政府信息公开条例的要求", "进一步加强政府网站集约化建设推进政务新媒体联动"]
+
+
+def _table_page_with_vertical_labels() -> Image.Image:
+    """An upright page: a table header whose narrow cells print their words vertically, then prose."""
+    img = Image.new("L", (1400, 1000), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 36)
+    for j, word in enumerate(VERTICAL):
+        x = 80 + 150 * j
+        draw.rectangle((x - 20, 40, x + 90, 260), outline=0, width=2)
+        for k, ch in enumerate(word):
+            draw.text((x + 15, 60 + 46 * k), ch, fill=0, font=font)
+    for i, text in enumerate(PROSE):
+        draw.text((60, 420 + 110 * i), text, fill=0, font=font)
+    return img
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+def test_upright_page_with_vertical_header_words_is_not_turned():
+    # most text boxes are taller than wide (the header's vertical words), but most text is in wide lines
+    page = ocr_image(_table_page_with_vertical_labels())
+    text = "".join(l.text for l in page.lines)
+    assert page.turned == 0
+    assert all(line in text for line in PROSE), text
