@@ -285,3 +285,24 @@ def test_a_blank_cell_is_never_hidden_in_a_subtotal_column():
             "三、本年度办理结果 （一）予以公开             0      0      0      0      0      0      0\n")
     result = extract_text(head + rows, "t.txt")
     assert result.cells["applications.granted.natural_person"].value is None
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_latin_marks_after_a_rows_figures_are_stray(stem):
+    """OCR reads a seal stamped over a row's last cells as Latin letters (N, Han): every tab or pipe
+    row ending in a figure gets such a mark, and every cell still reads as its golden says."""
+    golden = json.loads((GOLDENS / f"{stem}.json").read_text(encoding="utf-8"))
+    lines = (GOLDENS / golden["source"]).read_text(encoding="utf-8").splitlines()
+    marks = ["N", "Han", "nX", "W"]
+    marked, n = [], 0
+    for line in lines:
+        sep = "|" if line.count("|") >= 3 else "\t"
+        fields = [f for f in line.rstrip().rstrip("|").split(sep)]
+        if len(fields) >= 3 and fields[-1].strip().isdigit():
+            line = sep.join(fields + [marks[n % len(marks)]]) + ("|" if sep == "|" else "")
+            n += 1
+        marked.append(line)
+    if n < 5:
+        pytest.skip("no tab-separated table rows in this seed")
+    result = extract_text("\n".join(marked), source=golden["source"])
+    assert _wrong(result, flatten(golden["tables"])) == {}

@@ -83,6 +83,7 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
             continue
         cells = [c for c in line.cells if c.kind in ("label", "value", "blank")]
         if line.multi:
+            cells = _without_stray_tail(cells)
             labels = [c for c in cells if c.kind == "label"]
             last_label = max((k for k, c in enumerate(cells) if c.kind == "label"), default=-1)
             values = [c for c in cells[last_label + 1:] if c.kind in ("value", "blank")]
@@ -134,6 +135,24 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
             cur.values.append(c)
     close()
     return rows
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _without_stray_tail(cells: list[Cell]) -> list[Cell]:
+    """A row's cells less the marks printed after its figures that hold no Chinese character.
+
+    OCR reads a seal or signature stamped over the last cells as Latin letters (``N``,
+    ``Han``); a row label is always Chinese, so such a mark after the figures is no label
+    tail and must not turn the row into a label-only line.
+    """
+    end = len(cells)
+    while end and cells[end - 1].kind == "label" and not _HAN.search(cells[end - 1].text):
+        end -= 1
+    if end == len(cells) or not any(c.kind == "value" for c in cells[:end]):
+        return cells
+    return cells[:end]
 
 
 # --- label similarity --------------------------------------------------------
