@@ -344,6 +344,20 @@ def test_borderless_rows_keep_blank_cells_in_their_column():
     assert lines == ["规章\t1\t2\t3", "规范性文件\t4\t\t6", "行政许可\t\t\t9"]
 
 
+def test_a_figure_alone_on_its_line_is_not_joined_to_the_label_above():
+    # a table printed one cell per line: long labels reach the right margin like wrapped prose
+    labels = ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确的", "4.信访举报投诉类申请事项"]
+    tokens, y = [], 0
+    for label in labels:
+        tokens.append(Token(label, 10, y, 10 + 20 * len(label), y + 18))
+        y += 26
+        for fig in ("1", "0"):
+            tokens.append(Token(fig, 10, y, 20, y + 18))
+            y += 26
+    lines = [l.text for l in lines_from_tokens(tokens, page_h=1000)]
+    assert lines == [t for label in labels for t in (label, "1", "0")]
+
+
 def test_page_numbers_and_running_headers_are_dropped_but_not_table_cells():
     def page(n):
         return [

@@ -187,7 +187,9 @@ def reflow(lines: list[Line], char_h: float) -> list[Line]:
     """Join a paragraph's wrapped lines: a full-width line followed by an unindented one.
 
     A sentence such as 本年新收政府信息公开申请 52 件 must not be cut in two by
-    the page width; headings and indented paragraph starts are left alone.
+    the page width; headings, indented paragraph starts and figures alone on their
+    line (a table printed one cell per line, whose long labels look full-width) are
+    left alone.
     """
     prose = [l for l in lines if l.cells == 1 and len(l.text) >= 8]
     if len(prose) < 2:
@@ -203,6 +205,7 @@ def reflow(lines: list[Line], char_h: float) -> list[Line]:
             and prev.x1 >= right - 3.0 * char_h
             and l.x0 <= left + 0.5 * char_h
             and not _HEADING.match(l.text)
+            and not is_numeric(l.text)  # a figure alone on its line is a cell (one cell per line), not a wrapped sentence's end
             and 0 <= l.top - prev.bottom <= 1.0 * char_h
             and abs((l.bottom - l.top) - last_h) <= 0.4 * char_h
         ):
