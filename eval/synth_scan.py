@@ -295,7 +295,10 @@ def text_blocks(text: str) -> list:
     def close() -> None:
         if rows:
             ncols = max(len(r) for r in rows)
-            grid = Grid(f"table{len(blocks)}", ncols, header_rows=1)
+            # the first row is a header, repeated after a page break, only when it holds no figure
+            # (a table the text cut in two by a blank line continues with a data row)
+            header = not any(_NUMBER.match(c) for c in rows[0])
+            grid = Grid(f"table{len(blocks)}", ncols, header_rows=1 if header else 0)
             for r in rows:
                 cells = r + [""] * (ncols - len(r))
                 grid.rows.append(GRow([GCell(c, role="value" if _NUMBER.match(c) else "label") for c in cells]))
