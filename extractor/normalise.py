@@ -138,6 +138,7 @@ _PERCENT_RE = re.compile(r"[+-]?\d+(\.\d+)?\s*%")
 _SPLIT_NUMBER_RE = re.compile(r"[\d.] +[\d.]")
 _NUMBER_UNIT_RE = re.compile(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?")
 _TRAILING_STOP_RE = re.compile(r"(\d+)[.,·、'。](个|件|项|次|条)?")
+_LEADING_STOP_RE = re.compile(r"[.,、'。](\d+(?:个|件|项|次|条)?)")
 _BODY_UNIT_RE = re.compile(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?")
 _WORDED_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}")
 _DIGIT_RE = re.compile(r"\d")
@@ -241,6 +242,12 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
         # OCR read a speck beside the digits as a stop: "0." → 0, "0.件" → 0 (a decimal has digits after its point)
         stop = compact[len(m.group(1))]
         return ParsedCell("number", _to_number(m.group(1), decimal), repaired=f"dropped trailing {stop!r}")
+    m = _LEADING_STOP_RE.fullmatch(compact) if allow_repair and not decimal else None
+    if m:
+        # a speck before the digits of a count (".0", ". 0"): counts are whole, so it is no decimal point
+        inner = parse_cell(m.group(1), column)
+        if inner.kind == "number":
+            return ParsedCell("number", inner.value, repaired=f"dropped leading {compact[0]!r}")
     if allow_repair:
         m = _BODY_UNIT_RE.fullmatch(compact)
         rep = _repair_ocr(m.group(1)) if m else None

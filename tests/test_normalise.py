@@ -80,3 +80,14 @@ def test_zero_words_with_a_unit_are_zero(raw):
 
 def test_a_label_that_starts_with_a_zero_word_is_text():
     assert parse_cell("无法提供", "natural_person").kind == "text"
+
+
+@pytest.mark.parametrize("raw,value", [(".0", 0), (". 0", 0), (",12", 12), ("。3件", 3)])
+def test_leading_speck_before_a_count_is_repaired(raw, value):
+    p = parse_cell(raw, "natural_person")
+    assert p.kind == "number" and p.value == value and "leading" in p.repaired
+
+
+def test_leading_stop_in_an_amount_is_not_guessed():
+    # ".5" in an amount column may be 0.5 with its 0 lost: never read as 5
+    assert parse_cell(".5", "amount").kind == "unreadable"
