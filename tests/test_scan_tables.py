@@ -170,3 +170,46 @@ def test_extract_prints_a_progress_line_per_ocr_page(tmp_path):
     res = CliRunner().invoke(main, ["extract", str(path)])
     assert "OCR page 1/1:" in res.stderr and "text boxes" in res.stderr
     assert json.loads(res.stdout)["source"] == "page.png"
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+def test_slash_and_dash_cells_are_not_read_as_one():
+    """A table prints / or — for 'not applicable'; the recogniser reads either as 1, the ink says which."""
+    pytest.importorskip("rapidocr")
+    from extractor.ingest import ocr
+
+    img = Image.new("L", (1400, 800), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 30)
+    xs, ys = [60, 460, 640, 820, 1000, 1180], [60, 160, 260, 360, 460]
+    for x in xs:
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=3)
+    for y in ys:
+        draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
+    cells = [["予以公开", "1", "/", "0", "1"], ["部分公开", "/", "1", "—", "2"],
+             ["不予公开", "1", "/", "/", "2"], ["无法提供", "—", "1", "0", "1"]]
+    for i, row in enumerate(cells):
+        for j, text in enumerate(row):
+            draw.text((xs[j] + 40, ys[i] + 30), text, fill=0, font=font)
+    page = ocr.ocr_image(img)
+    rows = [l.text.split("\t") for l in page.lines if l.table is not None]
+    blank = {"/", "—"}
+    assert [[("-" if c in blank else c) for c in r[1:]] for r in rows] == \
+        [[("-" if c in blank else c) for c in r[1:]] for r in cells]
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+@pytest.mark.parametrize("size", [24, 36, 48])
+def test_a_slash_leans_and_a_one_stands(size):
+    from extractor.ingest import ocr
+
+    img = Image.new("L", (400, 200), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, size)
+    draw.text((60, 60), "/", fill=0, font=font)
+    draw.text((260, 60), "1", fill=0, font=font)
+    gray = np.asarray(img)
+    m = rules.masks(gray, size)
+    slash = ocr._ink_box(m, 40, 40, 160, 160 + size)
+    one = ocr._ink_box(m, 240, 40, 360, 160 + size)
+    assert ocr._leans(m, slash) and not ocr._leans(m, one)

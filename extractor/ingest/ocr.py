@@ -32,6 +32,7 @@ BACKENDS = ("auto", "openvino", "onnxruntime")
 _LOCK = threading.Lock()
 TARGET_LONG_SIDE = 2000  # px: ~170 dpi on A4, what the detector is tuned for
 MIN_SKEW_DEG = 0.2
+MIN_SKEW_BOXES = 3  # long text boxes needed to measure a page's skew
 TALL_SHARE = 0.35  # text (in characters) in boxes taller than wide that marks a page on its side (measured: upright ≤ 0.16, sideways ≥ 0.56)
 MIN_SCORE = 0.5  # recognised text less sure than this is dropped
 CLS_SAMPLE = 12  # widest text lines whose direction is checked to tell an upside-down page
@@ -180,7 +181,7 @@ def estimate_skew(boxes: np.ndarray) -> float:
             continue
         angles.append(math.degrees(math.atan2(y1 - y0, x1 - x0)))
         weights.append(width)
-    if not angles:
+    if len(angles) < MIN_SKEW_BOXES:  # one crooked box among two is no page skew
         return 0.0
     order = sorted(range(len(angles)), key=angles.__getitem__)
     half, acc = sum(weights) / 2, 0.0
@@ -353,7 +354,7 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
         if not inside:
             continue
         rest = [t for t in rest if not table.contains(t)]
-        inside = [_dash_or_one(t, m, text_h) for t in inside] + missed_cells(gray, m, table, inside, text_h)
+        inside = [_dash_or_one(t, m, text_h) for t in inside + missed_cells(gray, m, table, inside, text_h)]
         for k, (cells, top, bot) in enumerate(rules.table_rows(table, inside)):
             out.append(Line("\t".join(cells), top / page_h, bot / page_h, len(cells), table=n, first_row=k == 0))
     out += lines_from_tokens(rest + missed_words(gray, m, tokens, tables, text_h), page_h)
@@ -361,21 +362,43 @@ def page_lines(gray: np.ndarray, tokens: list[Token]) -> list[Line]:
     return out
 
 
-ONE_OR_DASH = frozenset("1lI|一-—–－")
+ONE_OR_DASH = frozenset("1lI|/_一-—–－")
+SLANT = 0.2  # a lone stroke whose top half sits this share of its height right of its bottom half is a slash
 
 
 def _dash_or_one(t: Token, m: rules.PageMasks, text_h: float) -> Token:
-    """A lone stroke the recogniser read as '1' or '一': a dash when its ink is flat.
+    """A lone stroke the recogniser read as '1' or '一': a dash when its ink is flat, a slash when it leans.
 
-    A dash in a table cell (printed for 'not applicable') is read as 1 often enough
-    to matter; the ink says which it is.
+    Tables print a dash or a slash for 'not applicable'; the recogniser reads either
+    as 1 often enough to matter, and the ink says which it is.
     """
     if t.text.strip() not in ONE_OR_DASH:
         return t
     ink = _ink_box(m, int(t.x0), int(t.top), int(t.x1) + 1, int(t.bottom) + 1)
-    if ink is not None and _flat(ink, text_h):
+    if ink is None:
+        return t
+    if _flat(ink, text_h):
         return Token("—", t.x0, t.top, t.x1, t.bottom, t.score)
+    if _leans(m, ink):
+        return Token("/", t.x0, t.top, t.x1, t.bottom, t.score)
     return t
+
+
+def _leans(m: rules.PageMasks, box: tuple[int, int, int, int]) -> bool:
+    """Ink whose upper half lies right of its lower half, by a share of its height: a slash, not a 1."""
+    x0, y0, x1, y1 = box
+    ink = m.ink[y0:y1, x0:x1]
+    h = y1 - y0
+    if h < 4:
+        return False
+    cols = np.arange(x1 - x0)
+
+    def centre(part: np.ndarray) -> "float | None":
+        w = part.sum(axis=0).astype(float)
+        return float((cols * w).sum() / w.sum()) if w.sum() else None
+
+    top, bottom = centre(ink[: h // 2]), centre(ink[h - h // 2:])
+    return top is not None and bottom is not None and top - bottom > SLANT * h
 
 
 WORD_MIN_SCORE = 0.8  # ink outside every box and table is read only when the recogniser is this sure
