@@ -57,43 +57,47 @@ DENSE = 150  # text boxes: a page this full is a table page
 
 
 def speed(corpus: Path, reference: bool = True) -> list[str]:
-    """Seconds per page of the OCR step as nianbao runs it, and (interleaved, same pages)
-    with rapidocr's default settings as the reference, so the ratio survives a machine
-    whose speed changes from run to run."""
+    """Seconds per page of the OCR step as nianbao runs it, and (interleaved, same pages) with
+    nianbao's settings on onnxruntime and with rapidocr's default settings (the reference), so
+    the ratios survive a machine whose speed changes from run to run."""
     import pypdfium2 as pdfium
     from rapidocr import RapidOCR
 
     from extractor.ingest import ocr
     from extractor.ingest.pdf import _render
 
-    ref = RapidOCR(params={"Global.log_level": "error"}) if reference else None
     ours = ocr.engine()
-    rows = []  # (boxes, seconds ours, seconds reference)
+    engines = {"nianbao": ours}
+    if reference:
+        if ocr._resolve_backend(ocr._BACKEND) != "onnxruntime":
+            engines["nianbao on onnxruntime"] = RapidOCR(params=ocr._engine_params("onnxruntime", ocr._THREADS))
+        engines["rapidocr defaults"] = RapidOCR(params={"Global.log_level": "error"})
+    print(f"nianbao reads with {ocr.backend_name()}", flush=True)
+    rows = []  # (boxes, {engine: seconds})
     for pdf in sorted(corpus.glob("*.pdf")):
         doc = pdfium.PdfDocument(pdf.read_bytes())
         for i in range(len(doc)):
             img = _render(doc[i])
-            t = time.perf_counter()
-            page = ocr.ocr_image(img)
-            mine = time.perf_counter() - t
-            other = None
-            if ref is not None:
-                ocr._ENGINE = ref
+            times, boxes = {}, 0
+            for name, eng in engines.items():
+                ocr._ENGINE = eng
                 t = time.perf_counter()
-                ocr.ocr_image(img)
-                other = time.perf_counter() - t
-                ocr._ENGINE = ours
-            rows.append((len(page.scores), mine, other))
-            print(f"  {pdf.stem} p{i + 1}: {len(page.scores)} boxes, {mine:.2f}s" + (f" (reference {other:.2f}s)" if other else ""), flush=True)
+                page = ocr.ocr_image(img)
+                times[name] = time.perf_counter() - t
+                boxes = boxes or len(page.scores)
+            ocr._ENGINE = ours
+            rows.append((boxes, times))
+            print(f"  {pdf.stem} p{i + 1}: {boxes} boxes, " + ", ".join(f"{k} {v:.2f}s" for k, v in times.items()), flush=True)
         doc.close()
     out = []
     for name, of in (("dense table pages", [r for r in rows if r[0] >= DENSE]), ("other pages", [r for r in rows if r[0] < DENSE]), ("all pages", rows)):
         if not of:
             continue
-        med = statistics.median(r[1] for r in of)
-        line = f"{name:18} {len(of):4d} pages  median {med:5.2f} s/page  {len(of) / sum(r[1] for r in of):5.2f} pages/s"
-        if reference:
-            line += f"  reference median {statistics.median(r[2] for r in of):5.2f} s/page, ratio {statistics.median(r[2] / r[1] for r in of):4.2f}x"
+        med = statistics.median(r[1]["nianbao"] for r in of)
+        line = f"{name:18} {len(of):4d} pages  median {med:5.2f} s/page  {len(of) / sum(r[1]['nianbao'] for r in of):5.2f} pages/s"
+        for ref in list(engines)[1:]:
+            line += (f"; {ref}: median {statistics.median(r[1][ref] for r in of):5.2f} s/page, "
+                     f"ratio {statistics.median(r[1][ref] / r[1]['nianbao'] for r in of):4.2f}x")
         out.append(line)
     return out
 

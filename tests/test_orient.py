@@ -72,3 +72,25 @@ def test_upright_page_with_vertical_header_words_is_not_turned():
     text = "".join(l.text for l in page.lines)
     assert page.turned == 0
     assert all(line in text for line in PROSE), text
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+def test_both_inference_backends_read_the_page_and_the_result_says_which():
+    import io
+
+    from extractor.ingest import ingest, ocr
+
+    buf = io.BytesIO()
+    _page().save(buf, format="PNG")
+    texts = {}
+    try:
+        for name in ("onnxruntime", "auto"):
+            ocr.set_backend(name)
+            doc = ingest(buf.getvalue(), "page.png")
+            assert doc.info.ocr_engine == ocr.backend_name() and doc.info.ocr_engine.startswith("rapidocr ")
+            texts[doc.info.ocr_engine.split("/")[-1]] = doc.text
+    finally:
+        ocr.set_backend("auto")
+    assert all(all(line in t for line in LINES) for t in texts.values()), texts
+    with pytest.raises(ValueError):
+        ocr.set_backend("tensorflow")
