@@ -92,24 +92,29 @@ def test_despeckle_whitens_specks_and_keeps_decimal_points():
     assert out[335, 335] == 0 and out[320, 315] == 0 and out[320, 355] == 0
 
 
+def _grid_page(cells: list[list[str]], xs: list[int], ys: list[int], size: tuple[int, int], indent: int) -> Image.Image:
+    """A page holding one fully ruled table, each cell's text ``indent`` px right of its left border."""
+    img = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 30)
+    for x in xs:
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=3)
+    for y in ys:
+        draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
+    for i, row in enumerate(cells):
+        for j, text in enumerate(row):
+            draw.text((xs[j] + indent, ys[i] + 30), text, fill=0, font=font)
+    return img
+
+
 @pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
 def test_cell_the_detector_missed_is_read_from_the_grid():
     pytest.importorskip("rapidocr")
     from extractor.ingest import ocr
 
-    img = Image.new("L", (1200, 700), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(FONT, 30)
     xs, ys = [60, 460, 660, 860, 1060], [60, 160, 260, 360]
-    for x in xs:
-        draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=3)
-    for y in ys:
-        draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
     cells = [["予以公开", "12", "0", "7"], ["部分公开", "3", "45", "0"], ["不予公开", "0", "6", "208"]]
-    for i, row in enumerate(cells):
-        for j, text in enumerate(row):
-            draw.text((xs[j] + 20, ys[i] + 30), text, fill=0, font=font)
-    gray = np.asarray(img)
+    gray = np.asarray(_grid_page(cells, xs, ys, (1200, 700), indent=20))
     m = rules.masks(gray, 30)
     (table,) = rules.find_tables(gray, 30, m)
     # tokens for every cell but one figure: as if the detector had missed it
@@ -178,20 +183,10 @@ def test_slash_and_dash_cells_are_not_read_as_one():
     pytest.importorskip("rapidocr")
     from extractor.ingest import ocr
 
-    img = Image.new("L", (1400, 800), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(FONT, 30)
     xs, ys = [60, 460, 640, 820, 1000, 1180], [60, 160, 260, 360, 460]
-    for x in xs:
-        draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=3)
-    for y in ys:
-        draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
     cells = [["予以公开", "1", "/", "0", "1"], ["部分公开", "/", "1", "—", "2"],
              ["不予公开", "1", "/", "/", "2"], ["无法提供", "—", "1", "0", "1"]]
-    for i, row in enumerate(cells):
-        for j, text in enumerate(row):
-            draw.text((xs[j] + 40, ys[i] + 30), text, fill=0, font=font)
-    page = ocr.ocr_image(img)
+    page = ocr.ocr_image(_grid_page(cells, xs, ys, (1400, 800), indent=40))
     rows = [l.text.split("\t") for l in page.lines if l.table is not None]
     blank = {"/", "—"}
     assert [[("-" if c in blank else c) for c in r[1:]] for r in rows] == \
