@@ -344,6 +344,30 @@ def test_borderless_rows_keep_blank_cells_in_their_column():
     assert lines == ["规章\t1\t2\t3", "规范性文件\t4\t\t6", "行政许可\t\t\t9"]
 
 
+def test_a_borderless_column_aligned_cell_by_cell_stays_one_column():
+    # one figure column: some cells left-aligned under the header, some right-aligned
+    def row(y, label, fig, x):
+        return [Token(label, 10, y, 200, y + 10), Token("件", 300, y, 310, y + 10), Token(fig, x, y, x + 8 * len(fig), y + 10)]
+
+    tokens = (row(0, "主动公开政府信息数", "5922", 600) + row(20, "规范性文件数", "0", 632)
+              + row(40, "网站公开数", "5100", 400) + row(60, "政府公报公开数", "194", 400) + row(80, "收到申请数", "42", 624))
+    lines = [l.text for l in lines_from_tokens(tokens, page_h=1000)]
+    assert [l.split("\t")[-1] for l in lines] == ["5922", "0", "5100", "194", "42"]
+    assert len({l.count("\t") for l in lines}) == 1
+
+
+def test_two_borderless_figure_columns_sharing_a_row_stay_two():
+    def row(y, label, a, b):
+        toks = [Token(label, 10, y, 200, y + 10)]
+        toks += [Token(a, 400, y, 420, y + 10)] if a else []
+        toks += [Token(b, 600, y, 620, y + 10)] if b else []
+        return toks
+
+    tokens = row(0, "规章", "12", "") + row(20, "规范性文件", "", "30") + row(40, "其他", "5", "7")
+    lines = [l.text for l in lines_from_tokens(tokens, page_h=1000)]
+    assert lines == ["规章\t12\t", "规范性文件\t\t30", "其他\t5\t7"]
+
+
 def test_a_figure_alone_on_its_line_is_not_joined_to_the_label_above():
     # a table printed one cell per line: long labels reach the right margin like wrapped prose
     labels = ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确的", "4.信访举报投诉类申请事项"]

@@ -126,9 +126,32 @@ def _numeric_columns(rows: list[list[_Cell]], tol: float) -> list[tuple[float, f
     return [(a, b) for a, b in cols]
 
 
+def _hit(c: _Cell, col: tuple[float, float]) -> bool:
+    return is_numeric(c.text) and min(c.x1, col[1]) > max(c.x0, col[0])
+
+
+def _one_column_each_row(rows: list[list[_Cell]], cols: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Neighbouring figure columns that no row fills both of are one column.
+
+    A column whose cells were aligned one by one (some centred or left, some right, as
+    Word tables often are) spreads its figures over two x ranges; no row has a figure in
+    both, which two real columns always do somewhere in a table of two or more rows.
+    """
+    cols = list(cols)
+    j = 0
+    while j + 1 < len(cols) and len(rows) >= 2:
+        a, b = cols[j], cols[j + 1]
+        if not any(any(_hit(c, a) for c in r) and any(_hit(c, b) for c in r) for r in rows):
+            cols[j:j + 2] = [(a[0], b[1])]
+            continue
+        j += 1
+    return cols
+
+
 def align_rows(rows: list[list[_Cell]], char_h: float) -> list[list[str]]:
     """Rows of one borderless table → label cells, then one slot per numeric column ('' when blank)."""
     cols = _numeric_columns(rows, tol=0.3 * char_h)
+    cols = _one_column_each_row(rows, cols)
     if len(cols) < 2:
         return [[c.text for c in r] for r in rows]
     first = cols[0][0]
