@@ -436,9 +436,22 @@ def png_doc(scan_image):
 
 
 def app_number_rows(text: str) -> list[list[str]]:
-    """Table 三's 23 number rows in order, wherever OCR put the labels."""
-    rows = [nums for _, nums in F.rows_with_numbers(text) if len(nums) == 7]
-    return [[n.rstrip(".") for n in r] for r in rows]
+    """Table 三's 23 number rows in order, wherever OCR put the labels, each cell as the parser
+    reads it (an OCR letter for its digit, ``Q`` → 0, and a speck beside a figure are repaired there,
+    marked ``repaired``)."""
+    from extractor.normalise import parse_cell
+
+    def figure(cell: str) -> str:
+        p = parse_cell(cell.strip())
+        return str(p.value) if p.kind == "number" and p.value is not None else cell.strip()
+
+    rows = []
+    for line in text.splitlines():
+        cells = [figure(c) for c in line.split("\t")] if "\t" in line else []
+        nums = [c for c in cells if F.is_num(c)]
+        if len(nums) == 7:
+            rows.append(nums)
+    return rows
 
 
 def test_ocr_png_scan_recovers_table_three(png_doc, seed000):

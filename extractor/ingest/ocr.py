@@ -72,9 +72,9 @@ def set_backend(name: str) -> None:
 def _resolve_backend(name: str) -> str:
     """``auto`` → ``NIANBAO_OCR_BACKEND`` when set, else OpenVINO when it imports, else onnxruntime.
 
-    Measured on a 2-core AMD EPYC (eval/bench_scan.py --speed): OpenVINO runs the same
-    ONNX models about 1.8x faster than onnxruntime; cell accuracy on the scan corpus is
-    the same within a few cells (readings differ in the last bits of the arithmetic).
+    Measured on a 2-core AMD EPYC with native bf16 (eval/bench_scan.py --speed): OpenVINO
+    runs the same ONNX models 1.5-1.7x faster than onnxruntime, in bf16 (see
+    ``_openvino_precision``); cell accuracy on the scan corpora is the same.
     The variable is read here, not in ``Config``: like the thread count it is a property
     of the machine, and batch workers inherit it.
     """
@@ -114,7 +114,26 @@ def backend_name() -> str:
         release = version("rapidocr")
     except Exception:  # pragma: no cover - rapidocr is a dependency
         release = "?"
-    return f"rapidocr {release}/{_resolve_backend(_BACKEND)}"
+    backend = _resolve_backend(_BACKEND)
+    if backend == "openvino":
+        backend += f" {_openvino_precision()}"
+    return f"rapidocr {release}/{backend}"
+
+
+def _openvino_precision() -> str:
+    """The precision OpenVINO computes in on this CPU: bf16 where the CPU has it natively, else f32.
+
+    bf16 is where most of OpenVINO's speed comes from here (f32 OpenVINO ran a table page
+    as fast as onnxruntime). Its readings differ from f32 in a few cells (measured: the same
+    accuracy on the scan corpora, 0 silent errors; once a lone 0 read as Q, which the parser
+    repairs and marks); ``NIANBAO_OCR_BACKEND=onnxruntime`` gives f32 readings everywhere.
+    """
+    try:
+        from openvino import Core
+
+        return Core().get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
+    except Exception:  # pragma: no cover - an older OpenVINO without the property
+        return "f32"
 
 
 def engine():
