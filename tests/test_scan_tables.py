@@ -208,3 +208,19 @@ def test_a_slash_leans_and_a_one_stands(size):
     slash = ocr._ink_box(m, 40, 40, 160, 160 + size)
     one = ocr._ink_box(m, 240, 40, 360, 160 + size)
     assert ocr._leans(m, slash) and not ocr._leans(m, one)
+
+
+@needs_font
+def test_a_figure_column_aligned_cell_by_cell_is_one_column_when_ruled_across_only():
+    # the figures of one column printed some at its left, some at its right: two bands of white space
+    cols = [100, 500, 700, 900]
+    rows = [["统计指标", "单位", "统计数", ""], ["主动公开政府信息数", "条", "", "2192"], ["规范性文件数", "条", "", "10"],
+            ["网站公开信息数", "条", "356", ""], ["公报公开信息数", "条", "191", ""], ["收到申请数", "件", "", "42"]]
+    gray, _ = _ruled_across(rows, cols)
+    tokens = [Token(text, x, 100 + 60 * i + 18, x + TEXT_H * len(text), 100 + 60 * i + 18 + TEXT_H)
+              for i, row in enumerate(rows) for text, x in zip(row, cols) if text]
+    m = rules.masks(gray, TEXT_H)
+    (table,) = rules.find_tables(gray, TEXT_H, m, [t for t in tokens if t.text.isdigit()])
+    got = [cells for cells, _, _ in rules.table_rows(table, tokens)]
+    assert [r[-1] for r in got] == ["统计数", "2192", "10", "356", "191", "42"]
+    assert {len(r) for r in got} == {3}

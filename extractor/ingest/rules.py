@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .base import clean_inline, join_fragments
-from .layout import Token, group_lines
+from .layout import Token, group_lines, is_numeric
 
 
 @dataclass
@@ -335,7 +335,30 @@ def table_rows(t: GridTable, tokens: list[Token]) -> list[tuple[list[str], float
         if any(cells):
             out.append((cells, t.ys[i], t.ys[i + 1]))
     keep = [j for j in range(cols) if any(r[0][j] for r in out)]
-    return [([r[j] for j in keep], top, bot) for r, top, bot in out]
+    out = [([r[j] for j in keep], top, bot) for r, top, bot in out]
+    return out if t.drawn else _one_column_each_row(out)
+
+
+def _one_column_each_row(rows: list[tuple[list[str], float, float]]) -> list[tuple[list[str], float, float]]:
+    """Columns inferred from white space: neighbours that no row fills both of, one of them figures only, are one.
+
+    A column whose cells were aligned one by one (some left, some right) leaves two bands of
+    white space, and so two inferred columns; a real pair of columns is filled together in
+    some row of a table of three rows or more.
+    """
+    if len(rows) < 3:
+        return rows
+    cells = [list(r) for r, _, _ in rows]
+    j = 0
+    while cells and j + 1 < len(cells[0]):
+        both = any(r[j] and r[j + 1] for r in cells)
+        figures = any(all(is_numeric(r[k]) for r in cells if r[k]) for k in (j, j + 1))
+        if not both and figures:
+            for r in cells:
+                r[j:j + 2] = [r[j] or r[j + 1]]
+            continue
+        j += 1
+    return [(c, top, bot) for c, (_, top, bot) in zip(cells, rows)]
 
 
 def _pieces(t: GridTable, tok: Token) -> list[tuple[Token, float]]:
