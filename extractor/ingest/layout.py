@@ -126,26 +126,32 @@ def _numeric_columns(rows: list[list[_Cell]], tol: float) -> list[tuple[float, f
     return [(a, b) for a, b in cols]
 
 
-def _hit(c: _Cell, col: tuple[float, float]) -> bool:
-    return is_numeric(c.text) and min(c.x1, col[1]) > max(c.x0, col[0])
+def one_column_groups(filled: list[list[bool]], mergeable=lambda j, k: True) -> list[list[int]]:
+    """Columns grouped so that neighbours no row fills both of are one column.
+
+    A column whose cells were aligned one by one (some left or centred, some right, as Word
+    tables often are) spreads over two x ranges, and so two columns; two real columns are
+    filled together in some row. ``filled[row][column]``; ``mergeable(j, k)`` may refuse a pair.
+    """
+    ncols = len(filled[0]) if filled else 0
+    groups = [[j] for j in range(ncols)]
+    g = 0
+    while g + 1 < len(groups):
+        a, b = groups[g], groups[g + 1]
+        both = any(any(r[j] for j in a) and any(r[k] for k in b) for r in filled)
+        if not both and mergeable(a, b):
+            groups[g:g + 2] = [a + b]
+            continue
+        g += 1
+    return groups
 
 
 def _one_column_each_row(rows: list[list[_Cell]], cols: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Neighbouring figure columns that no row fills both of are one column.
-
-    A column whose cells were aligned one by one (some centred or left, some right, as
-    Word tables often are) spreads its figures over two x ranges; no row has a figure in
-    both, which two real columns always do somewhere in a table of two or more rows.
-    """
-    cols = list(cols)
-    j = 0
-    while j + 1 < len(cols) and len(rows) >= 2:
-        a, b = cols[j], cols[j + 1]
-        if not any(any(_hit(c, a) for c in r) and any(_hit(c, b) for c in r) for r in rows):
-            cols[j:j + 2] = [(a[0], b[1])]
-            continue
-        j += 1
-    return cols
+    """Figure columns of a borderless table, neighbours no row fills both of taken as one (``one_column_groups``)."""
+    if len(rows) < 2:
+        return cols
+    filled = [[any(is_numeric(c.text) and min(c.x1, b) > max(c.x0, a) for c in r) for a, b in cols] for r in rows]
+    return [(cols[g[0]][0], cols[g[-1]][1]) for g in one_column_groups(filled)]
 
 
 def align_rows(rows: list[list[_Cell]], char_h: float) -> list[list[str]]:

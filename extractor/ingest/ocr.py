@@ -9,6 +9,7 @@ its ruling grid; cells and words the detector missed are read on their own.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -120,6 +121,7 @@ def backend_name() -> str:
     return f"rapidocr {release}/{backend}"
 
 
+@functools.lru_cache(maxsize=1)
 def _openvino_precision() -> str:
     """The precision OpenVINO computes in on this CPU: bf16 where the CPU has it natively, else f32.
 

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .base import clean_inline, join_fragments
-from .layout import Token, group_lines, is_numeric
+from .layout import Token, group_lines, is_numeric, one_column_groups
 
 
 @dataclass
@@ -340,25 +340,18 @@ def table_rows(t: GridTable, tokens: list[Token]) -> list[tuple[list[str], float
 
 
 def _one_column_each_row(rows: list[tuple[list[str], float, float]]) -> list[tuple[list[str], float, float]]:
-    """Columns inferred from white space: neighbours that no row fills both of, one of them figures only, are one.
+    """Columns inferred from white space, neighbours no row fills both of taken as one when one holds figures only.
 
-    A column whose cells were aligned one by one (some left, some right) leaves two bands of
-    white space, and so two inferred columns; a real pair of columns is filled together in
-    some row of a table of three rows or more.
+    Column borders a table does not print come from the white space its rows share; a
+    column aligned cell by cell leaves two bands of it (``layout.one_column_groups``).
     """
     if len(rows) < 3:
         return rows
-    cells = [list(r) for r, _, _ in rows]
-    j = 0
-    while cells and j + 1 < len(cells[0]):
-        both = any(r[j] and r[j + 1] for r in cells)
-        figures = any(all(is_numeric(r[k]) for r in cells if r[k]) for k in (j, j + 1))
-        if not both and figures:
-            for r in cells:
-                r[j:j + 2] = [r[j] or r[j + 1]]
-            continue
-        j += 1
-    return [(c, top, bot) for c, (_, top, bot) in zip(cells, rows)]
+    cells = [r for r, _, _ in rows]
+    figures_only = [all(is_numeric(r[j]) for r in cells if r[j]) for j in range(len(cells[0]))]
+    groups = one_column_groups([[bool(x) for x in r] for r in cells],
+                               lambda a, b: all(figures_only[j] for j in a) or all(figures_only[k] for k in b))
+    return [(["".join(r[j] for j in g) for g in groups], top, bot) for r, top, bot in rows]
 
 
 def _pieces(t: GridTable, tok: Token) -> list[tuple[Token, float]]:
