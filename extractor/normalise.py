@@ -175,7 +175,16 @@ def _to_number(s: str, decimal: bool) -> Optional[Number]:
 
 
 def _repair_ocr(s: str) -> Optional[tuple[str, str]]:
-    """Swap look-alike letters for digits when the rest is digits."""
+    """Swap look-alike letters for digits when the rest is digits.
+
+    Accents OCR puts on a letter (``ó``, ``ì``: a speck above a damaged 0 or 1)
+    are dropped first: no figure carries one.
+    """
+    if s and not s.isascii():
+        bare = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
+        if bare != s and bare.isascii():
+            rep = _repair_ocr(bare)
+            return (rep[0], f"{s}→{rep[0]}") if rep else None
     if not s or not any(ch in _OCR_DIGITS for ch in s):
         return None
     fixed = "".join(_OCR_DIGITS.get(ch, ch) for ch in s)

@@ -26,10 +26,16 @@ def test_blank_and_dashes_are_null(raw):
     assert p.kind == "blank" and p.value is None
 
 
-@pytest.mark.parametrize("raw,value", [("1O", 10), ("l2", 12), ("S", 5), ("2O1", 201)])
+@pytest.mark.parametrize("raw,value", [("1O", 10), ("l2", 12), ("S", 5), ("2O1", 201),
+                                       ("ó", 0), ("ì", 1), ("í3", 13), ("Ö件", 0)])
 def test_ocr_digits_repaired_and_marked(raw, value):
     p = parse_cell(raw)
     assert p.value == value and p.repaired
+
+
+@pytest.mark.parametrize("raw", ["é", "ñ", "ü2x"])
+def test_an_accented_letter_that_is_no_digit_is_not_a_figure(raw):
+    assert parse_cell(raw).kind != "number"
 
 
 def test_split_decimal_is_joined_and_marked():

@@ -306,3 +306,31 @@ def test_latin_marks_after_a_rows_figures_are_stray(stem):
         pytest.skip("no tab-separated table rows in this seed")
     result = extract_text("\n".join(marked), source=golden["source"])
     assert _wrong(result, flatten(golden["tables"])) == {}
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_a_latin_mark_between_a_rows_figures_is_one_unreadable_cell(stem):
+    """OCR reads a damaged figure as a letter with no digit look-alike (``é.``, ``W``): in every tab
+    or pipe row with three figures or more, the second becomes such a mark. That cell is null and
+    flagged unreadable; every other cell still reads as its golden says (before, the mark turned the
+    figures before it into label text and the row lost them)."""
+    golden = json.loads((GOLDENS / f"{stem}.json").read_text(encoding="utf-8"))
+    lines = (GOLDENS / golden["source"]).read_text(encoding="utf-8").splitlines()
+    marks = ["é.", "W", "ñ", "x"]
+    marked, hit, n = [], set(), 0
+    for i, line in enumerate(lines):
+        sep = "|" if line.count("|") >= 3 else "\t"
+        fields = line.split(sep)
+        figures = [k for k, f in enumerate(fields) if f.strip().isdigit()]
+        if len(figures) >= 3:
+            fields[figures[1]] = marks[n % len(marks)]
+            hit.add(i)
+            n += 1
+        marked.append(sep.join(fields))
+    if n < 5:
+        pytest.skip("no tab-separated table rows in this seed")
+    result = extract_text("\n".join(marked), source=golden["source"])
+    wrong = _wrong(result, flatten(golden["tables"]))
+    on_marked = {k for k in wrong if result.cells[k].line is not None and result.cells[k].line - 1 in hit}
+    assert set(wrong) == on_marked and len(wrong) <= n
+    assert all(result.cells[k].value is None and "unreadable" in result.cells[k].flags for k in wrong)

@@ -224,3 +224,32 @@ def test_a_figure_column_aligned_cell_by_cell_is_one_column_when_ruled_across_on
     got = [cells for cells, _, _ in rules.table_rows(table, tokens)]
     assert [r[-1] for r in got] == ["统计数", "2192", "10", "356", "191", "42"]
     assert {len(r) for r in got} == {3}
+
+
+@pytest.mark.skipif(FONT is None, reason="no CJK font to render the test page")
+@pytest.mark.parametrize("low_contrast", [False, True])
+def test_a_red_seal_over_cells_is_lifted_to_the_paper_and_the_figures_under_it_stay_black(low_contrast):
+    """A seal's faint ink (and its ink on grey paper, where red stands out less) reads as paper;
+    black figures under it stay dark. Before, only strongly red pixels were lifted, and only to the
+    red channel's level: a grey ring the recogniser read as characters, lost on grey paper."""
+    from eval import synth_scan as ss
+    from extractor.ingest import ocr
+
+    xs, ys = [60, 460, 660, 860, 1060], [60, 160, 260, 360, 460]
+    cells = [["予以公开", "12", "0", "7"], ["部分公开", "3", "45", "0"], ["不予公开", "0", "6", "208"], ["总计", "15", "51", "215"]]
+    clean = _grid_page(cells, xs, ys, (1200, 600), indent=20).convert("RGB")
+    sealed = ss._seal(clean, random.Random(7), (460, 60, 1060, 460), dpi=200)
+    if low_contrast:
+        clean, sealed = (ss._low_contrast(im, random.Random(3)) for im in (clean, sealed))
+    before, after = np.asarray(clean.convert("L")), np.asarray(sealed)
+    inked = np.abs(after.astype(int) - np.asarray(clean).astype(int)).max(axis=2) > 40  # where the seal left ink
+    paper = float(np.percentile(before, 95))
+    gray = ocr.drop_red(after, np.asarray(sealed.convert("L")))
+    on_paper = inked & (before >= paper - 2)
+    ys_, xs_ = np.nonzero(inked)
+    region = np.zeros_like(inked)
+    region[ys_.min():ys_.max(), xs_.min():xs_.max()] = True
+    under = region & (before <= before.min() + 30)  # black ink inside the seal's square
+    assert on_paper.sum() > 2000 and under.sum() > 50
+    assert np.percentile(gray[on_paper], 5) >= paper - 25  # the seal is gone
+    assert np.percentile(gray[under], 95) <= before.min() + 60  # the figures are not

@@ -180,22 +180,34 @@ def to_gray(img: Image.Image) -> np.ndarray:
     return gray
 
 
-RED = 60  # red exceeds green and blue by this much: a seal's ink
+RED = 60  # red exceeds green and blue by this much, on black-on-white: surely a seal's ink
+RED_FLOOR = 20  # ... and never less, however faint the page (JPEG's colour noise stays below)
+REDDISH = 5  # above JPEG's colour noise on black and white: seal ink, however faint
 
 
 def drop_red(rgb: np.ndarray, gray: np.ndarray) -> np.ndarray:
-    """Red ink (official seals stamped over table cells) read by its red channel: near white.
+    """Red ink (official seals stamped over table cells) lifted to the paper's white.
 
-    Black text under a seal stays black (the seal's ink darkens it further only in
-    green and blue). The cost: text printed in red is read as faintly as the seal;
-    annual reports print their statistics in black.
+    A seal's ink leaves the red channel a little darker than the paper, by an
+    amount in proportion to its redness (red minus the larger of green and
+    blue). That ratio is measured on the page's surely red pixels and added
+    back to every reddish pixel, so faint ink and its JPEG fringe vanish too.
+    "Surely red" scales with the page's contrast: on grey paper with grey ink
+    (a faded scan) a seal's redness shrinks in proportion. Black text under a seal stays black:
+    it is not reddish. The cost: text printed in red is read as faintly as the
+    seal; annual reports print their statistics in black.
     """
-    r, g, b = (rgb[..., k].astype(np.int16) for k in range(3))
-    red = (r - np.maximum(g, b)) > RED
-    if not red.any():
+    r, g, b = (rgb[..., k].astype(np.float32) for k in range(3))
+    redness = r - np.maximum(g, b)
+    contrast = float(np.percentile(gray, 95) - np.percentile(gray, 0.5))
+    surely = redness > max(RED_FLOOR, RED * contrast / 255)
+    if not surely.any():
         return gray
+    paper = float(np.percentile(r, 95))
+    lift = float(np.clip(np.percentile((paper - r[surely]) / redness[surely], 75), 0.0, 1.0))
+    reddish = redness > REDDISH
     out = gray.copy()
-    out[red] = rgb[..., 0][red]
+    out[reddish] = np.clip(r[reddish] + lift * redness[reddish], 0, paper).astype(np.uint8)
     return out
 
 

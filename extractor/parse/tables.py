@@ -875,13 +875,16 @@ def grid_row(mt, text: Sequence[str]) -> Optional[tuple[str, int, Optional[int]]
 
 
 def extra_column(matches, checks: dict[str, Check]) -> Optional[int]:
-    """The one column index that, dropped, makes every over-long row add up."""
+    """The one column index that, dropped, makes every over-long row add up.
+
+    A row holding an unreadable figure has no say: dropping that figure is the
+    only way it could add up, whichever column is the extra one."""
     common: Optional[set[int]] = None
     for mt in matches:
         k = len(mt.template_row.columns)
         chk = checks.get(mt.template_row.key)
         nonblank = [v for v in mt.row.values if v.kind == "value"]
-        if chk is None or len(nonblank) != k + 1:
+        if chk is None or len(nonblank) != k + 1 or any(_numeric(v, "") is None for v in nonblank):
             continue
         cols = mt.template_row.columns
         ok = {i for i in range(1, k) if chk([_numeric(x, c) for x, c in zip(nonblank[:i] + nonblank[i + 1:], cols)])}

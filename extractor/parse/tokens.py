@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate
 from typing import Optional
@@ -182,8 +182,26 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
         cells = [c for c in cells if c.kind != "noise"]
         if len(cells) > 1:
             multi = True
+            _marks_between_figures(cells)
         out.append(Line(i, cells, multi, mode == "space"))
     return out
+
+
+_HAN_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def _marks_between_figures(cells: list[Cell]) -> None:
+    """A cell with no Chinese character between two figures of a row is an unreadable figure.
+
+    OCR reads a damaged figure, or a seal over it, as a letter with no digit look-alike
+    (``é.``, ``W``). Row labels are Chinese, so such a mark stands in a figure's column:
+    read as text it would end the figures before it and the row would lose them.
+    """
+    at = [k for k, c in enumerate(cells) if c.kind == "value"]
+    for k in range(at[0] + 1, at[-1]) if len(at) >= 2 else ():
+        c = cells[k]
+        if c.kind == "label" and not _HAN_RE.search(c.text):
+            cells[k] = replace(c, kind="value", value_kind="unreadable")
 
 
 def separator(line: str) -> Optional[str]:
