@@ -44,7 +44,7 @@ _FULLWIDTH.update(
     }
 )
 # Digits OCR and typists confuse, in a cell that is otherwise a number.
-_OCR_DIGITS = {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1", "|": "1", "!": "1",
+_OCR_DIGITS = {"O": "0", "o": "0", "D": "0", "Q": "0", "C": "0", "l": "1", "I": "1", "i": "1", "|": "1", "!": "1",
                "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9", "q": "9", "G": "6", "b": "6"}
 
 
@@ -139,6 +139,8 @@ _SPLIT_NUMBER_RE = re.compile(r"[\d.] +[\d.]")
 _NUMBER_UNIT_RE = re.compile(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?")
 _TRAILING_STOP_RE = re.compile(r"(\d+)[.,·、'。](个|件|项|次|条)?")
 _LEADING_STOP_RE = re.compile(r"[.,、'。](\d+(?:个|件|项|次|条)?)")
+_SPECKS_AROUND_RE = re.compile(r"[.,·、'。]+(\d+)[.,·、'。]*(个|件|项|次|条)?|(\d+)[.,·、'。]{2,}(个|件|项|次|条)?")
+_LEADING_ZERO_RE = re.compile(r"0\d")
 _BODY_UNIT_RE = re.compile(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?")
 _WORDED_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}")
 _DIGIT_RE = re.compile(r"\d")
@@ -224,6 +226,8 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
 
     compact = head.replace(" ", "")
     split_note = f"joined split number {head!r}" if _SPLIT_NUMBER_RE.search(head) else None
+    if split_note and _LEADING_ZERO_RE.match(compact):
+        return ParsedCell("unreadable")  # "0 3": no figure starts with 0, so two figures in one cell
     # a clean number, possibly with a unit: 27个, 156次, 30183.96万元, 493.5万, 4935000元
     m = _NUMBER_UNIT_RE.fullmatch(compact)
     if m:
@@ -257,6 +261,11 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
         inner = parse_cell(m.group(1), column)
         if inner.kind == "number":
             return ParsedCell("number", inner.value, repaired=f"dropped leading {compact[0]!r}")
+    m = _SPECKS_AROUND_RE.fullmatch(compact) if allow_repair and not decimal else None
+    if m:
+        # specks on both sides of a count, or a run of them after it (".0.", "..3", "0.."): a count
+        # is whole and a decimal point has digits on both sides, so none of them is a point
+        return ParsedCell("number", int(m.group(1) or m.group(3)), repaired=f"dropped specks around {compact!r}")
     if allow_repair:
         m = _BODY_UNIT_RE.fullmatch(compact)
         rep = _repair_ocr(m.group(1)) if m else None

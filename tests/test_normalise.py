@@ -97,3 +97,18 @@ def test_leading_speck_before_a_count_is_repaired(raw, value):
 def test_leading_stop_in_an_amount_is_not_guessed():
     # ".5" in an amount column may be 0.5 with its 0 lost: never read as 5
     assert parse_cell(".5", "amount").kind == "unreadable"
+
+
+@pytest.mark.parametrize("raw,value", [(".0.", 0), ("..3", 3), ("0..", 0), ("、12.件", 12)])
+def test_specks_around_a_count_are_dropped_and_marked(raw, value):
+    """Noise beside a figure is read as stops; a count is whole, so none of them is a decimal point."""
+    p = parse_cell(raw)
+    assert p.kind == "number" and p.value == value and "specks" in p.repaired
+    assert parse_cell(raw, "amount").kind != "number"  # an amount's point is not guessed
+
+
+@pytest.mark.parametrize("raw", ["0 3", "0 0", "0 12"])
+def test_two_figures_in_one_cell_are_not_joined_as_one_split_number(raw):
+    """"1 234" is one number with a space in it; "0 3" is not, since no figure starts with 0."""
+    assert parse_cell(raw).kind == "unreadable"
+    assert parse_cell("1 234").value == 1234

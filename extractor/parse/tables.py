@@ -104,7 +104,7 @@ def align(values: Sequence[Cell], columns: Sequence[str],
         return list(values), [], []  # the trailing empty cell is the last column, printed blank
     if drop is not None and len(nonblank) == k + 1:
         return nonblank[:drop] + nonblank[drop + 1:], [], []
-    if len(nonblank) < k and any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+    if len(nonblank) < k and any(_maybe_merged(v) for v in nonblank):
         # two cells printed as one ("00" for 0 | 0), maybe leaving an empty cell beside
         split = _split_merged(nonblank, columns, check) if check is not None and k - len(nonblank) <= 3 else None
         if split is None:
@@ -519,7 +519,7 @@ def _merged_first(values: Sequence[Cell], columns: Sequence[str], check: Optiona
         return None
     if nonblank and any(v.kind == "blank" and not v.text for v in values[values.index(nonblank[0]):]):
         return None
-    if not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+    if not any(_maybe_merged(v) for v in nonblank):
         return None
     return _split_merged(nonblank, columns, check)
 
@@ -531,7 +531,7 @@ def with_merged_cells(mt, matches, lines: Sequence[Line], text: Sequence[str], c
     One reading is taken; several leave the cells they disagree on null with
     candidates (the column sums may settle them later)."""
     cols = mt.template_row.columns
-    if not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in mt.row.values):
+    if not any(_maybe_merged(v) for v in mt.row.values):
         return None  # no figure that could be two cells (merged_choice would say so, at more cost)
     places = column_positions(mt, matches, lines)
     if places is not None:
@@ -546,7 +546,7 @@ def merged_choice(vals: Sequence[Cell], cols: Sequence[str], check: Optional[Che
     unless given), or None when no figure looks like two cells or the cells
     read as printed."""
     nonblank = [v for v in vals if v.kind == "value" or v.text]
-    if len(nonblank) >= len(cols) or not any(len(v.text.strip()) > 1 and v.text.strip().isdigit() for v in nonblank):
+    if len(nonblank) >= len(cols) or not any(_maybe_merged(v) for v in nonblank):
         return None
     if len(vals) == len(cols) and all(_figure(v) for v in vals) and (
             check is None or check([_numeric(x, c) for x, c in zip(vals, cols)]) is not False):
@@ -689,9 +689,24 @@ def placed_readings(vals: Sequence[Cell], columns: Sequence[str], places) -> lis
     return out if len(out) <= MAX_SPLITS else []
 
 
-def _cuts(c: Cell) -> list[tuple[Cell, Cell]]:
-    """Each way to read a cell's digits as two figures run together (no piece starts with 0)."""
+_SPACED_PAIR_RE = re.compile(r"(\d+) \d+")
+
+
+def _maybe_merged(c: Cell) -> bool:
+    """Could the cell be two figures run together: digits (``41``), or two groups a space apart (``1 0``)?"""
     t = c.text.strip()
+    return (len(t) > 1 and t.isdigit()) or bool(_SPACED_PAIR_RE.fullmatch(t))
+
+
+def _cuts(c: Cell) -> list[tuple[Cell, Cell]]:
+    """Each way to read a cell's digits as two figures run together (no piece starts with 0).
+
+    Two groups a space apart (``1 0``, read from a scan whose columns were inferred too few)
+    are cut only at the space."""
+    t = c.text.strip()
+    m = _SPACED_PAIR_RE.fullmatch(t)
+    if m:
+        return [(_piece(c, 0, m.end(1)), _piece(c, m.end(1) + 1, len(t)))]
     if not t.isdigit():
         return []
     return [(_piece(c, 0, cut), _piece(c, cut, len(t))) for cut in range(1, len(t))

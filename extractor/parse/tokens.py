@@ -24,15 +24,18 @@ _NONSPACE_RE = re.compile(r"\S+")
 _COMMA_RE = re.compile(r"[，,]")
 _SIGNED_RUN_RE = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[+-]\d+(?:\.\d+)?)+")
 _SENTENCE_RE = re.compile(r"[。；;！？]")
-_MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?\s+)+[+-]?\d+(?:\.\d+)?$")
-_LABEL_THEN_NUMS_RE = re.compile(r"^(?P<label>.*?[^\d\s.,+-])\s+(?P<nums>(?:[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?\s+)*[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次)?)$")
+_FIG = r"[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次|条)?"
+# figures one after another in one cell, apart by spaces or by their units ("0 0", "0个0 1件")
+_MULTI_NUM_RE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?(?:(?:万元|万|个|件|项|次|条)\s*|\s+))+" + _FIG + "$")
+_FIG_RE = re.compile(_FIG)
+_LABEL_THEN_NUMS_RE = re.compile(r"^(?P<label>.*?[^\d\s.,+-])\s+(?P<nums>(?:[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次|条)?\s+)*[+-]?\d+(?:\.\d+)?(?:万元|万|个|件|项|次|条)?)$")
 _MD_RULE_RE = re.compile(r"\s*\|?\s*[-:| ]+\s*\|?\s*")  # a markdown header rule |---|---|
 _GAP_RE = re.compile(r"\S {2,}\S")
 _RUN_RE = re.compile(r"\S+(?: \S+)*")
 _UNIT_RE = re.compile(r"[(（]?(?:单位[:：])?(?:万元|件|条|个|次|人次)[)）]?")
 _PUNCT_RE = re.compile(r"[\W_]+")
 _SPLIT_DECIMAL_RE = re.compile(r"\d+\.\d+ \d+")
-_NUMS_END = ("元", "万", "个", "件", "项", "次")  # the units _LABEL_THEN_NUMS_RE may end in
+_NUMS_END = ("元", "万", "个", "件", "项", "次", "条")  # the units _LABEL_THEN_NUMS_RE may end in
 UNIT_WORDS = {"万元", "元", "件", "条", "个", "次", "人次", "人", "项", "篇", "期", "家", "场", "部", "单位", "%"}
 
 
@@ -139,11 +142,11 @@ def _cells_of(line: str, orig: str, i: int, start: int, end: int) -> list[Cell]:
     lead = 0 if len(norm_s) == len(norm) else len(norm) - len(norm.lstrip())
     s0, s1 = start + lead, start + lead + len(norm_s)
     kind, vk = _classify(norm_s)
-    if (kind == "label" or kind == "prose") and len(norm_s) <= 80 and (
+    if (kind == "label" or kind == "prose" or vk == "unreadable") and len(norm_s) <= 80 and (
             norm_s[-1:].isdigit() or norm_s[-1:] in _NUMS_END):  # both patterns end in a figure or its unit
-        # "规章 0 0 0" or "0 0 0": a label and its numbers printed in one cell
+        # "规章 0 0 0", "0 0 0" or "0个0": a label and its numbers, or several figures, in one cell
         if _MULTI_NUM_RE.match(norm_s) and not _SPLIT_DECIMAL_RE.fullmatch(norm_s):
-            return [_sub(line, orig, i, s0 + m.start(), s0 + m.end()) for m in _NONSPACE_RE.finditer(norm_s)]
+            return [_sub(line, orig, i, s0 + m.start(), s0 + m.end()) for m in _FIG_RE.finditer(norm_s)]
         m = _LABEL_THEN_NUMS_RE.match(norm_s)
         if m and len(m.group("label")) <= 40 and not _SENTENCE_RE.search(m.group("label")):
             out = [_sub(line, orig, i, s0 + m.start("label"), s0 + m.end("label"))]
