@@ -82,9 +82,20 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+# A numbering mark read as a full stop (OCR: 四、→ 四。) at a line's or a cell's start.
+_NUMBERING_STOP_RE = re.compile(r"(^|[\t|])(\s*[一二三四五六七八九十]{1,3})。", re.MULTILINE)
+
+
 def normalise_line(line: str) -> str:
-    """The matching form of one line (same length as the input)."""
-    return to_simplified(to_halfwidth(line))
+    """The matching form of one line (same length as the input).
+
+    ``四。`` opening a line or a cell is the numbering ``四、`` (OCR reads the one as the
+    other); read as a full stop it would make the row label a sentence.
+    """
+    out = to_simplified(to_halfwidth(line))
+    if "。" in out:
+        out = _NUMBERING_STOP_RE.sub(lambda m: m.group(1) + m.group(2) + "、", out)
+    return out
 
 
 @dataclass(frozen=True)

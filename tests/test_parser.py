@@ -360,3 +360,17 @@ def test_figures_run_together_in_one_cell_of_table_four_are_its_cells(stem):
     result = extract_text("\n".join(out), source=golden["source"])
     wrong = {k: v for k, v in _wrong(result, flatten(golden["tables"])).items() if k.startswith("review_litigation")}
     assert wrong == {}
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_numbering_read_as_a_full_stop_still_opens_a_row(stem):
+    """OCR reads 四、 as 四。: every Chinese numbering mark opening a line or a cell becomes a full
+    stop, and every cell still reads as its golden says (before, the row label read as a sentence
+    and the row was lost)."""
+    import re
+
+    golden = json.loads((GOLDENS / f"{stem}.json").read_text(encoding="utf-8"))
+    text = (GOLDENS / golden["source"]).read_text(encoding="utf-8")
+    stopped, n = re.subn(r"(?m)(^|[\t|]\s*)([一二三四五六七八九十]{1,2})、", r"\1\2。", text)
+    assert n >= 3
+    assert _wrong(extract_text(stopped, source=golden["source"]), flatten(golden["tables"])) == {}
