@@ -266,13 +266,14 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
         # OCR read a speck beside the digits as a stop: "0." → 0, "0.件" → 0 (a decimal has digits after its point)
         stop = compact[len(m.group(1))]
         return ParsedCell("number", _to_number(m.group(1), decimal), repaired=f"dropped trailing {stop!r}")
-    m = _LEADING_STOP_RE.fullmatch(compact) if allow_repair and not decimal else None
+    # A change column's figure may be negative: a mark before it may be a minus broken into specks.
+    m = _LEADING_STOP_RE.fullmatch(compact) if allow_repair and not decimal and not signed else None
     if m:
         # a speck before the digits of a count (".0", ". 0"): counts are whole, so it is no decimal point
         inner = parse_cell(m.group(1), column)
         if inner.kind == "number":
             return ParsedCell("number", inner.value, repaired=f"dropped leading {compact[0]!r}")
-    m = _SPECKS_AROUND_RE.fullmatch(compact) if allow_repair and not decimal else None
+    m = _SPECKS_AROUND_RE.fullmatch(compact) if allow_repair and not decimal and not signed else None
     if m:
         # specks on both sides of a count, or a run of them after it (".0.", "..3", "0.."): a count
         # is whole and a decimal point has digits on both sides, so none of them is a point

@@ -112,3 +112,10 @@ def test_two_figures_in_one_cell_are_not_joined_as_one_split_number(raw):
     """"1 234" is one number with a space in it; "0 3" is not, since no figure starts with 0."""
     assert parse_cell(raw).kind == "unreadable"
     assert parse_cell("1 234").value == 1234
+
+
+@pytest.mark.parametrize("raw", [".3", ".0.", "、12"])
+def test_a_mark_before_a_change_figure_may_be_its_minus(raw):
+    """A minus sign a faint scan broke up reads as a stop: in a change column it is not dropped."""
+    assert parse_cell(raw, "change").kind == "unreadable"
+    assert parse_cell("3.", "change").value == 3 and parse_cell("-3", "change").value == -3
