@@ -147,12 +147,16 @@ def _without_stray_tail(cells: list[Cell]) -> list[Cell]:
     ``Han``); a row label is always Chinese, so such a mark after the figures is no label
     tail and must not turn the row into a label-only line.
     """
+    def stray(c: Cell) -> bool:
+        return c.kind == "label" and not _HAN.search(c.text)
+
     end = len(cells)
-    while end and cells[end - 1].kind == "label" and not _HAN.search(cells[end - 1].text):
-        end -= 1
-    if end == len(cells) or not any(c.kind == "value" for c in cells[:end]):
+    while end and (stray(cells[end - 1]) or cells[end - 1].kind == "blank"):
+        end -= 1  # the trailing run of marks and empty fields
+    tail = cells[end:]
+    if not any(stray(c) for c in tail) or not any(c.kind == "value" for c in cells[:end]):
         return cells
-    return cells[:end]
+    return cells[:end] + [c for c in tail if not stray(c)]  # empty fields keep their places
 
 
 # --- label similarity --------------------------------------------------------
