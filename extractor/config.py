@@ -36,6 +36,7 @@ class Config(BaseModel):
     retry_base_seconds: float = 1.0  # first transport backoff wait; doubles per retry, with jitter
     retry_max_wait_seconds: float = 30.0  # cap on one backoff wait (Retry-After may ask for more)
     temperature: Optional[float] = 0.0  # None: do not send one (some reasoning models refuse it)
+    agencies_file: Optional[Path] = None  # agencies.toml: printed name → agency_id, department short forms
 
     @property
     def effective_backend(self) -> Backend:
@@ -60,6 +61,7 @@ ENV_VARS = {
     "timeout": "NIANBAO_TIMEOUT",
     "concurrency": "NIANBAO_CONCURRENCY",
     "cache_dir": "NIANBAO_CACHE_DIR",
+    "agencies_file": "NIANBAO_AGENCIES",
     "no_cache": "NIANBAO_NO_CACHE",
     "max_transport_seconds": "NIANBAO_MAX_TRANSPORT_SECONDS",
     "retry_base_seconds": "NIANBAO_RETRY_BASE_SECONDS",

@@ -141,6 +141,27 @@ class SectionInfo(BaseModel):
 Tables = dict[str, dict[str, dict[str, Optional[Number]]]]
 
 
+class AgencyMatch(BaseModel):
+    """The canonical agency of a report, beside the agency as printed (``agency.canonical``)."""
+
+    agency_id: Optional[str] = None  # "<division code>:<body>", stable across years and spellings
+    name: Optional[str] = None  # the canonical name: division path + body
+    division_code: Optional[str] = None  # 行政区划代码, 6 digits (9 for a township)
+    division: Optional[str] = None  # 江苏省淮安市洪泽区
+    province: Optional[str] = None
+    prefecture: Optional[str] = None
+    county: Optional[str] = None
+    township: Optional[str] = None
+    level: Optional[Literal["province", "prefecture", "county", "township"]] = None
+    kind: Optional[Literal["government", "general_office", "department", "township", "development_zone", "vertical"]] = None
+    body: Optional[str] = None  # the body's normalised name (人民政府, 发展和改革局, …)
+    parent_id: Optional[str] = None  # the government the body belongs to, or the one above a government
+    method: Literal["override", "exact", "alias", "parent_added", "fuzzy", "unmatched"] = "unmatched"
+    score: float = 0.0
+    note: Optional[str] = None
+    candidates: list[str] = Field(default_factory=list)  # for review, when unmatched
+
+
 class Result(BaseModel):
     """One report's extraction: the golden fields plus self-reporting."""
 
@@ -150,6 +171,7 @@ class Result(BaseModel):
     year: Optional[int] = None
     template: Optional[Literal["2019", "2021", "legacy"]] = None
     tables: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
+    agency_match: AgencyMatch = Field(default_factory=AgencyMatch)  # the canonical agency (agency.py)
 
     content_hash: Optional[str] = None  # sha256 of the input bytes: the stable document id
     status: Status = Status.needs_review

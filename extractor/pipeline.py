@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from .agency import for_report
 from .config import Config
 from .errors import NianbaoError
 from .llm.health import EndpointHealth
@@ -23,7 +24,7 @@ from .parse.tokens import tokenize
 from .parse.unflatten import unflatten
 from .repair import assess, cell_table
 from .sections import Section, detect_template, split_sections, template_of_year
-from .title import fallback_year, names_itself_a_report, read_title
+from .title import agency_context, fallback_year, names_itself_a_report, read_title
 
 
 def _doc_id(source: str) -> str:
@@ -82,7 +83,9 @@ def extract_document(doc: Document, config: Optional[Config] = None,
     inferred = template is None and year is not None and (title_line is not None or names_itself_a_report(nt))
     if inferred:  # an annual report by its title whose tables were not found: never not_a_report
         template = template_of_year(year)
+    agency_match = for_report(agency, agency_context(nt, title_line), config.agencies_file)
     base = dict(id=_doc_id(doc.source), source=Path(doc.source).name, agency=agency, year=year, ingest=doc.info,
+                agency_match=agency_match,
                 content_hash=hashlib.sha256(doc.text.encode("utf-8", errors="replace")).hexdigest())
     if not doc.text.strip():
         return Result(**base, status=Status.error, reason="the document has no text")

@@ -164,3 +164,61 @@ def _print_query(con, sql: str, fmt: Optional[str], max_rows: int) -> None:
     Console().print(table)
     if len(rows) > max_rows:
         Console(stderr=True).print(f"[yellow]more than {max_rows} rows: showing {max_rows} (use --max-rows, --csv or --json)[/yellow]")
+
+
+@click.command("panel")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="File to write (default: OUT/panel.csv or OUT/panel.parquet).")
+@click.option("--level", type=click.Choice(["province", "prefecture", "county", "township"]), default=None)
+@click.option("--province", default=None, help="Only this province, as the division list names it (江苏省).")
+@click.option("--agency", default=None, help="Only this agency_id (or canonical name).")
+@click.option("--verified-only", is_flag=True, help="Only rows whose report is verified or repaired.")
+@click.option("--plot", "plot_field", default=None, metavar="FIELD",
+              help="Draw FIELD over the years for --agency as an SVG chart instead of exporting.")
+def panel_command(out, fmt, output, level, province, agency, verified_only, plot_field):
+    """Export the panel of a batch: one row per agency and year, headline indicators.
+
+    OUT is the batch's --out directory (or its nianbao.duckdb). Duplicate reports of one
+    agency and year count once (see the duplicates view); every row carries its
+    report's status. Columns: docs/agencies.md.
+    """
+    from . import panel
+
+    path = Path(out)
+    try:
+        if not path.exists():
+            raise BatchError(f"no such batch output: {out}")
+        con = outputs.open_db(_db_path(path), read_only=True)
+    except NianbaoError as e:
+        raise click.ClickException(str(e)) from None
+    try:
+        for view in outputs.derived_views():
+            con.execute(view.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"))
+        if plot_field:
+            if not agency:
+                raise click.ClickException("--plot needs --agency ID (see: nianbao query OUT 'SELECT * FROM agencies')")
+            if plot_field not in panel.PANEL_FIELDS:
+                raise click.ClickException(f"no panel field {plot_field!r}; one of: {', '.join(panel.PANEL_FIELDS)}")
+            sql, params = panel.panel_query(agency=agency)
+            rows = con.execute(f"SELECT year, {plot_field}, status, agency_name FROM ({sql})", params).fetchall()
+            if not rows:
+                raise click.ClickException(f"no panel rows for agency {agency!r}")
+            target = output or (path if path.is_dir() else path.parent) / f"plot-{agency.replace(':', '-')}-{plot_field}.svg"
+            target.write_text(panel.plot_svg([(y, v, s) for y, v, s, _ in rows], rows[0][3] or agency, plot_field),
+                              encoding="utf-8")
+            click.echo(f"wrote {target} ({len(rows)} years)")
+            return
+        sql, params = panel.panel_query(level=level, province=province, agency=agency, verified_only=verified_only)
+        target = output or (path if path.is_dir() else path.parent) / f"panel.{fmt}"
+        n = panel.export(con, target, fmt, sql, params)
+        click.echo(f"wrote {target}: {n} rows")
+    except NianbaoError as e:
+        raise click.ClickException(str(e)) from None
+    except click.ClickException:
+        raise
+    except Exception as e:  # duckdb.Error: a database from before the agency columns, say
+        raise click.ClickException(f"panel failed: {_one_line(e)} (a database from an earlier release: run the batch again)") from None
+    finally:
+        con.close()

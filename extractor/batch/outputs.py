@@ -54,7 +54,18 @@ REPORT_COLUMNS = (
     ("id", "str"),
     ("content_hash", "str"),
     ("source", "str"),
-    ("agency", "str"),
+    ("agency", "str"),  # as printed
+    ("agency_id", "str"),  # the canonical agency (extractor/agency.py): stable across years and spellings
+    ("agency_name", "str"),
+    ("agency_division_code", "str"),
+    ("agency_level", "str"),
+    ("agency_kind", "str"),
+    ("agency_parent_id", "str"),
+    ("agency_province", "str"),
+    ("agency_prefecture", "str"),
+    ("agency_county", "str"),
+    ("agency_method", "str"),  # override | exact | alias | parent_added | fuzzy | unmatched
+    ("agency_score", "float"),
     ("year", "int32"),
     ("template", "str"),
     ("status", "str"),
@@ -114,6 +125,8 @@ CHECK_COLUMNS = (
     ("related_report_id", "str"),  # year_over_year.carry: the previous year's report
 )
 
+AGENCY_FIELDS = ("agency_id", "name", "division_code", "level", "kind", "parent_id", "province", "prefecture",
+                 "county", "method", "score")
 COLUMNS = {"reports": REPORT_COLUMNS, "cells": CELL_COLUMNS, "checks": CHECK_COLUMNS}
 
 _SQL_TYPES = {
@@ -150,23 +163,76 @@ def arrow_schema(name: str):
     return pa.schema([(c, types[t]) for c, t in COLUMNS[name]])
 
 
+STATUS_RANK = "CASE status WHEN 'verified' THEN 0 WHEN 'repaired' THEN 1 WHEN 'source_inconsistent' THEN 2 " \
+              "WHEN 'needs_review' THEN 3 ELSE 4 END"
+# One report per agency and year: two crawls or two formats of one report are one row of a time
+# series. The kept one: the most trustworthy status, then the most cells read, then a text source
+# before an OCR'd one, then the smaller id. The others stay, linked to it (``duplicates``).
+CHOICE_VIEW = f"""
+CREATE OR REPLACE VIEW report_choice AS
+WITH keyed AS (
+    SELECT id, year, status, n_cells, ocr_confidence,
+           coalesce(agency_id, 'printed:' || agency) AS agency_key
+    FROM reports
+    WHERE status NOT IN ('error', 'not_a_report') AND year IS NOT NULL
+      AND (agency_id IS NOT NULL OR agency IS NOT NULL)
+)
+SELECT id AS report_id, agency_key, year,
+       row_number() OVER w AS rank,
+       first_value(id) OVER w AS kept_report_id
+FROM keyed
+WINDOW w AS (PARTITION BY agency_key, year
+             ORDER BY {STATUS_RANK}, n_cells DESC, ocr_confidence IS NOT NULL, id
+             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+"""
+
+DUPLICATES_VIEW = """
+CREATE OR REPLACE VIEW duplicates AS
+SELECT d.report_id, d.kept_report_id, d.agency_key, d.year, r.status, k.status AS kept_status
+FROM report_choice d
+JOIN reports r ON r.id = d.report_id
+JOIN reports k ON k.id = d.kept_report_id
+WHERE d.rank > 1
+"""
+
+AGENCIES_VIEW = """
+CREATE OR REPLACE VIEW agencies AS
+SELECT agency_id AS id,
+       any_value(agency_name) AS name,
+       any_value(agency_division_code) AS division_code,
+       any_value(agency_level) AS level,
+       any_value(agency_kind) AS kind,
+       any_value(agency_parent_id) AS parent_id,
+       any_value(agency_province) AS province,
+       any_value(agency_prefecture) AS prefecture,
+       any_value(agency_county) AS county,
+       count(*) AS reports,
+       min(year) AS first_year,
+       max(year) AS last_year,
+       list(DISTINCT agency ORDER BY agency) AS printed_names
+FROM reports
+WHERE agency_id IS NOT NULL
+GROUP BY agency_id
+"""
+
 YOY_VIEW = f"""
 CREATE OR REPLACE VIEW year_over_year AS
 WITH carry AS (
-    SELECT r.id, r.agency, r.year,
+    SELECT r.id, ch.agency_key, r.agency, r.year,
            max(c.value) FILTER (WHERE c.key = '{CARRIED_FORWARD}') AS carried_forward,
            max(c.value) FILTER (WHERE c.key = '{CARRIED_OVER}') AS carried_over
     FROM reports r
+    JOIN report_choice ch ON ch.report_id = r.id AND ch.rank = 1
     LEFT JOIN cells c
       ON c.report_id = r.id AND c.key IN ('{CARRIED_FORWARD}', '{CARRIED_OVER}')
     WHERE r.template IN ('2019', '2021')
-      AND r.status NOT IN ('error', 'not_a_report')
-      AND r.agency IS NOT NULL AND r.year IS NOT NULL
-    GROUP BY r.id, r.agency, r.year
+    GROUP BY r.id, ch.agency_key, r.agency, r.year
 )
 SELECT cur.id AS report_id,
        prev.id AS previous_report_id,
+       cur.agency_key,
        cur.agency,
+       prev.agency AS previous_agency,
        prev.year AS previous_year,
        cur.year,
        prev.carried_forward AS expected,
@@ -176,8 +242,15 @@ SELECT cur.id AS report_id,
             WHEN prev.carried_forward = cur.carried_over THEN 'pass'
             ELSE 'fail' END AS status
 FROM carry cur
-JOIN carry prev ON prev.agency = cur.agency AND prev.year = cur.year - 1
+JOIN carry prev ON prev.agency_key = cur.agency_key AND prev.year = cur.year - 1
 """
+
+
+def derived_views() -> tuple[str, ...]:
+    """The views over reports, cells and checks, in the order they build on one another."""
+    from .panel import PANEL_VIEW
+
+    return (CHOICE_VIEW, DUPLICATES_VIEW, AGENCIES_VIEW, YOY_VIEW, PANEL_VIEW)
 
 
 # --- rows ---------------------------------------------------------------------
@@ -225,12 +298,14 @@ def doc_rows(result: Result, *, n_bytes: Optional[int] = None, seconds: Optional
     rid = result.id
     ing, llm = result.ingest, result.llm
     checks = result.checks
+    am = result.agency_match
     values = _flat_values(result)
     report = {
         "id": rid,
         "content_hash": result.content_hash,
         "source": result.source,
         "agency": result.agency,
+        **{f"agency_{k}" if k != "agency_id" else k: getattr(am, k) for k in AGENCY_FIELDS},
         "year": result.year,
         "template": result.template,
         "status": _enum(result.status),
@@ -472,7 +547,12 @@ class Store:
             raise OutputError(f"{self.path} has schema version {row[0]}, this nianbao writes {DB_SCHEMA_VERSION}: use a new --out")
         for name in COLUMNS:
             con.execute(_ddl(name))
-        con.execute(YOY_VIEW)
+            have = {r[0] for r in con.execute(f"SELECT column_name FROM information_schema.columns WHERE table_name = '{name}'").fetchall()}
+            for col, typ in COLUMNS[name]:
+                if col not in have:  # a database from an earlier release: the new columns, empty
+                    con.execute(f"ALTER TABLE {name} ADD COLUMN {col} {_SQL_TYPES[typ]}")
+        for view in derived_views():
+            con.execute(view)
         if not row:
             con.execute("INSERT INTO meta VALUES ('db_schema_version', ?)", [DB_SCHEMA_VERSION])
 
