@@ -416,13 +416,16 @@ def _interrupt(vr: random.Random, grid: Grid, opts: TextOpts, title: str) -> Non
 
 
 def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, variations: sv.Spec = None,
-                      scan: synth_scan.Spec = None) -> tuple[str, str, str | bytes, dict]:
+                      scan: synth_scan.Spec = None, issuer: Optional[dict] = None) -> tuple[str, str, str | bytes, dict]:
     """One report: (id, extension, source text or bytes, golden dict).
 
     ``variations``: None (today's corpus), "all" (each variation at its
     probability) or names to force on (see ``synth_variations``). ``scan``:
     the damage switches of a "scan" document (``synth_scan``): None or
-    "all" each at its probability, "none", or names forced on.
+    "all" each at its probability, "none", or names forced on. ``issuer``:
+    ``{"agency": printed name, "year": Y, "portal": site name or None}`` for an
+    archive of one agency across years (``synth_agency``); the template follows
+    the year and the portal's name is printed above the title.
     """
     mode, forced = sv.parse_spec(variations)
     vr = random.Random(f"nianbao-synth-var/{seed}/{index}")
@@ -433,6 +436,9 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
     fmt = rng.choices(fmts, weights=[FORMAT_WEIGHTS[f] for f in fmts])[0]
     layout = rng.choice(FORMAT_LAYOUTS[fmt])
     template, year = _template_and_year(rng)
+    if issuer:
+        year = int(issuer["year"])
+        template = "legacy" if year < 2019 else ("2019" if year < 2021 else "2021")
     if mode == "only":
         t2, fmt, layout = sv.steer(vr, forced, template, {f: FORMAT_LAYOUTS[f] for f in fmts}, fmt, layout)
         if t2 != template:
@@ -448,6 +454,8 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
         form = "single"
         features.append("mixed_2019_table3")
     agency, level, short = prose.make_agency(rng)
+    if issuer:
+        agency, short = issuer["agency"], "本机关"
     size = rng.choices(SIZES, weights=(3, 4, 3, 1))[0]
     values = make_truth(rng, template, size, form)
     dmg = _pick_damage(rng, layout, template)
@@ -500,6 +508,8 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
     appendix = template != "legacy" and rng.random() < 0.15
     appendix = appendix or "appendix_tables" in var
     blocks = _report_blocks(rng, template, year, agency, short, values, grids, heading_style, appendix, var, vr, truth)
+    if issuer and issuer.get("portal"):
+        blocks.insert(0, Block("para", issuer["portal"]))
     vapplied |= var & ({"overview_subheadings", "prose_mentions", "appendix_tables", "table_captions", "title_meta"} | set(sv.CHAPTER_STYLES))
     vapplied |= {v for v in var if v.startswith("title_")}
     if "legacy_prose_only" in var:

@@ -39,6 +39,7 @@ from typing import Iterable, Optional, Sequence
 
 from .models import AgencyMatch
 
+FIRST_REPORT_YEAR = 2000  # former names given up before this are not read (the reports start in 2008)
 LEVELS = ("province", "prefecture", "county", "township")
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "自治州", "地区", "盟",
              "自治县", "自治旗", "林区", "特区", "新区", "市", "县", "区", "旗")
@@ -51,8 +52,12 @@ _TOWNSHIP_BODY = ("人民政府", "政府", "街道办事处", "办事处", "街
 _ZONE_RE = re.compile(r"(?:管理委员会|管委会)$")
 _ZONE_NAME_RE = re.compile(r"(?:开发区|实验区|高新区|示范区|园区|新区|合作区)$")
 _VERTICAL_PREFIXES = ("国家税务总局", "国家金融监督管理总局", "国家统计局", "中国人民银行")
-_VERTICAL_RE = re.compile(r"(?:税务局|海关|气象局|邮政管理局|烟草专卖局|调查队|监管分局|监管局|海事局|地震局)$")
+_VERTICAL_RE = re.compile(r"(?:税务局|海关|气象局|邮政管理局|烟草专卖局|调查队|监管分局|金融监管局|海事局|地震局)$")
 _NOISE_RE = re.compile(r"[\s\u3000·•（）()【】\[\]“”\"《》]+")
+_AUTONOMOUS_TAIL_RE = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+自治(?:州|县|旗)")
+_EMBEDDED_RE = re.compile(r"^([\u4e00-\u9fff]{1,6}?(?:自治县|自治旗|县|区|市|旗))(.*)$")
+_BODY_END_RE = re.compile(r"(?:局|委员会|委|厅|办公室|办|中心|院|所|站|管委会|政府)$")
+MAX_CANDIDATES = 60  # candidate ids kept for a batch to settle (ten are shown)
 FUZZY_MIN = 0.5  # a one-character difference scores 0.5, or the glyph similarity when higher
 LOOKALIKE = 0.85  # a substitution this alike is an OCR misreading: it may pick one of several candidates
 
@@ -104,6 +109,7 @@ class Registry:
     by_name: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # name -> [(code, how)]
     departments: dict[str, str] = field(default_factory=dict)
     similar: dict[str, dict[str, float]] = field(default_factory=dict)  # glyph look-alikes
+    former: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # code -> [(former name, year it changed)]
     source: str = ""
     max_len: int = 2
 
@@ -178,7 +184,7 @@ def _add_former_names(reg: Registry) -> None:
     """Former names (撤县设区, 更名, merged districts) as aliases of the division that took them over."""
     events = json.loads(_data_file("historical_changes_v1.json").read_text(encoding="utf-8"))["events"]
     successor: dict[str, str] = {}
-    named: list[tuple[str, Optional[str], str]] = []  # (old name, old parent, new code)
+    named: list[tuple[str, Optional[str], str, int]] = []  # (old name, old parent, new code, year)
     for e in sorted(events, key=lambda e: e.get("year") or 0):
         if e.get("type") in ("码位改派", "区划调整", "划转", "驻地迁移"):
             continue  # a code reused, or part of a division moved: no name passes to another
@@ -197,8 +203,10 @@ def _add_former_names(reg: Registry) -> None:
                 new_code = next((c for c, how in reg.by_name.get(new["name"], [])
                                  if how == "exact" and parent and reg.divisions[c].parent == parent), None)
             if new_code:
-                named.append((path, parent, new_code))
-    for path, parent, code in named:
+                named.append((path, parent, new_code, int(e.get("year") or 0)))
+    for path, parent, code, year in named:
+        if year < FIRST_REPORT_YEAR:
+            continue  # no annual report (2008 on) prints a name given up before 2000
         seen: set[str] = set()
         while code not in reg.divisions and code in successor and code not in seen:
             seen.add(code)
@@ -209,6 +217,8 @@ def _add_former_names(reg: Registry) -> None:
         for anc in (reg.divisions[a] for a in [code, *reg.ancestors(code)]):
             if name.startswith(anc.name) and len(name) > len(anc.name):
                 name = name[len(anc.name):]  # "辽宁省沈阳市东陵区" → "东陵区"
+        if not any(c == code for c, _ in reg.by_name.get(name, [])):
+            reg.former.setdefault(code, []).append((name, year))
         for n in {name, *short_forms(name)}:
             if not any(c == code for c, _ in reg.by_name.get(n, [])):
                 reg.add_name(n, code, "former")
@@ -245,7 +255,8 @@ def scan_divisions(reg: Registry, name: str) -> tuple[Chain, str]:
             entries = reg.by_name.get(piece)
             if not entries:
                 continue
-            codes = [c for c, _ in entries]
+            current = [c for c, how in entries if how != "former"]
+            codes = current or [c for c, _ in entries]  # a current name before a former one
             if chain:
                 codes = [c for c in codes if any(reg.within(c, p) for p in chain[-1][1])]
             if codes:
@@ -297,6 +308,10 @@ def _is_body(body: str, departments: dict[str, str]) -> bool:
     return body in _GOV or body in _OFFICE or body in departments or body in departments.values()
 
 
+def _ends_as_body(text: str, departments: dict[str, str]) -> bool:
+    return _is_body(text, departments) or bool(_BODY_END_RE.search(text))
+
+
 def _similarity(reg: Registry, a: str, b: str) -> float:
     if a == b:
         return 1.0
@@ -307,9 +322,9 @@ def _fuzzy(reg: Registry, name: str, scope: Sequence[str]) -> tuple[list[tuple[s
     """Divisions one character away from a prefix of ``name`` (within ``scope`` if given):
     [(code, the name it matched, score)] and the rest of ``name``."""
     found: dict[str, tuple[str, float, str]] = {}
-    for n in range(min(reg.max_len, len(name)), 2, -1):  # at least three characters: 沐阳县, not 沐阳
+    for n in range(min(reg.max_len, len(name)), 1, -1):
         piece = name[:n]
-        for i in range(n):
+        for i in range(n if n > 2 else 1):  # a two-character name (藤县) only by its first
             for cand, entries in _one_off(reg, piece, i):
                 for code, how in entries:
                     if how == "former" or (scope and not any(reg.within(code, s) for s in scope)):
@@ -332,8 +347,8 @@ def _one_off_index(_reg_id: int) -> dict:
     reg = registry()
     out: dict[tuple[str, str, int], list] = {}
     for name, entries in reg.by_name.items():
-        if len(name) < 3:
-            continue
+        if len(name) < 2 or (len(name) == 2 and name[-1] not in "县区市旗"):
+            continue  # a two-character name only as a whole division name (藤县), not a short form
         for i in range(len(name)):
             out.setdefault((name[:i], name[i + 1:], len(name)), []).append((name, entries))
     return out
@@ -366,7 +381,7 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
     vertical = next((v for v in _VERTICAL_PREFIXES if name.startswith(v)), "")
     rest_name = name[len(vertical):]
     chain, body = scan_divisions(reg, rest_name)
-    method, score, note, cands = "exact", 1.0, None, []
+    method, score, note = "exact", 1.0, None
     if chain:
         codes = chain[-1][1]
         if any(h != "exact" for _, _, h in chain):
@@ -374,26 +389,41 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
             former = [p for p, _, h in chain if h == "former"]
             note = f"former name {former[0]}" if former else "short form"
     else:
-        scope = context_divisions(reg, context)
-        fz, body = _fuzzy(reg, rest_name, scope)
+        fz, body = _fuzzy(reg, rest_name, context_divisions(reg, context))
         if not fz:
             return AgencyMatch(method="unmatched", note="no division in the name")
-        fz.sort(key=lambda x: -x[2])
-        alike = [x for x in fz if x[2] >= LOOKALIKE]
-        if len(fz) > 1 and len(alike) != 1:
-            return AgencyMatch(method="unmatched", note="several divisions within one character",
-                               candidates=[f"{c} {reg.divisions[c].path} ({s:.2f})" for c, _, s in fz[:10]])
-        code, matched, score = alike[0] if alike else fz[0]
+        pick = _pick_fuzzy(fz)
+        if pick is None:
+            return _unmatched(reg, "several divisions within one character", fz, body, vertical, deps)
+        code, matched, score = pick
         codes, method, note = [code], "fuzzy", f"read {rest_name[:len(matched)]} as {matched}"
+    short = chain[-1][0] if chain else ""
+    tail = _AUTONOMOUS_TAIL_RE.match(body) if chain and chain[-1][2] == "alias" and len(codes) == 1 \
+        and "自治" in reg.divisions[codes[0]].name else None
+    if tail and tail.group(0) != reg.divisions[codes[0]].name[len(short):]:
+        # 海西蒙古族戴族自治州…: the short form, then its peoples misread (藏 → 戴)
+        method, note, body = "fuzzy", f"read {short}{tail.group(0)} as {reg.divisions[codes[0]].name}", body[tail.end():]
+        score = FUZZY_MIN
+    elif tail:
+        body = body[tail.end():]
+    embedded = _EMBEDDED_RE.match(body) if chain else None
+    if embedded and len(embedded.group(1)) >= 3 and not _ZONE_NAME_RE.search(embedded.group(1)) \
+            and _ends_as_body(embedded.group(2), deps):
+        # 内江市降昌市发展和改革局: after the prefecture, a county name not in the list (OCR: 隆 → 降)
+        fz, rest = _fuzzy(reg, body, codes)
+        pick = _pick_fuzzy(fz) if fz else None
+        if pick is None:
+            return _unmatched(reg, f"{embedded.group(1)} is no division of {reg.divisions[codes[0]].path}", fz, rest,
+                              vertical, deps)
+        code, matched, score = pick
+        codes, body, method, note = [code], rest, "fuzzy", f"read {embedded.group(1)} as {matched}"
     if len(codes) > 1:
         scope = context_divisions(reg, context)
         narrowed = [c for c in codes if any(reg.within(c, s) or reg.within(s, c) for s in scope)]
         if len(narrowed) != 1:
-            return AgencyMatch(method="unmatched", note="the name fits several divisions",
-                               candidates=sorted(f"{c} {reg.divisions[c].path}" for c in codes)[:10])
+            return _unmatched(reg, "the name fits several divisions", [(c, "", 1.0) for c in codes], body, vertical, deps)
         codes, method, note = narrowed, "parent_added", f"parent from the title or publisher: {reg.divisions[narrowed[0]].path}"
     division = reg.divisions[codes[0]]
-    short = chain[-1][0] if chain else ""
     if chain and chain[-1][2] == "alias" and len(body) >= 2 and division.name == short + division.name[len(short):] \
             and len(division.name) - len(short) == 1 and body[0] != division.name[-1] and _is_body(body[1:], deps):
         # 洪泽匹人民政府: the short form, then its suffix misread (区 → 匹)
@@ -403,6 +433,28 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
     if kind == "department" and body in deps and deps[body] != body and method == "exact":
         method, note = "alias", f"{body} is {deps[body]}"
     return _match(reg, division, kind, body_id, method, score, note)
+
+
+def _pick_fuzzy(fz: list[tuple[str, str, float]]) -> Optional[tuple[str, str, float]]:
+    """The one candidate a fuzzy read links to: the only one, or the only look-alike of several."""
+    fz.sort(key=lambda x: -x[2])
+    alike = [x for x in fz if x[2] >= LOOKALIKE]
+    if len(fz) > 1 and len(alike) != 1:
+        return None
+    return alike[0] if alike else fz[0]
+
+
+def _unmatched(reg: Registry, note: str, cands: Sequence[tuple[str, str, float]], body: str, vertical: str,
+               deps: dict[str, str]) -> AgencyMatch:
+    """No link, with the candidates for review (and their ids, which a batch may settle: the one
+    candidate other reports of the batch are linked to)."""
+    ids, shown = [], []
+    for code, _, sc in sorted(cands, key=lambda x: -x[2])[:MAX_CANDIDATES]:
+        d = reg.divisions[code]
+        ids.append(f"{code}:{_body_kind(reg, body, d, vertical, deps)[1]}")
+        if len(shown) < 10:
+            shown.append(f"{code} {d.path}" + (f" ({sc:.2f})" if sc < 1 else ""))
+    return AgencyMatch(method="unmatched", note=note, candidates=shown, candidate_ids=ids)
 
 
 def _match(reg: Registry, d: Division, kind: str, body: str, method: str, score: float,

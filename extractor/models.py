@@ -160,6 +160,7 @@ class AgencyMatch(BaseModel):
     score: float = 0.0
     note: Optional[str] = None
     candidates: list[str] = Field(default_factory=list)  # for review, when unmatched
+    candidate_ids: list[str] = Field(default_factory=list)  # their agency ids (a batch may settle one)
 
 
 class Result(BaseModel):

@@ -210,5 +210,6 @@ def agency_context(nt: NormalisedText, title_line: Optional[int]) -> list[str]:
     """Where a report says which division it belongs to beside its agency's name: the title line
     (a portal prefix: 淮安市人民政府门户网站-…), the lines above it, the 发布机构 line, the
     signature. The canonical agency takes a parent from these (``agency.canonical``)."""
-    top = nt.lines[: (title_line + 1) if title_line is not None else 3]
-    return [*top[-4:], _field_agency(nt) or "", _signature_agency(nt) or ""]
+    i = title_line if title_line is not None else 0
+    near = nt.lines[max(0, i - 3): i + 4]  # a page's <title> comes first, the portal's banner after it
+    return [*near, _field_agency(nt) or "", _signature_agency(nt) or ""]

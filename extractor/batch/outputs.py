@@ -66,6 +66,7 @@ REPORT_COLUMNS = (
     ("agency_county", "str"),
     ("agency_method", "str"),  # override | exact | alias | parent_added | fuzzy | unmatched
     ("agency_score", "float"),
+    ("agency_candidates", "strs"),  # unmatched: the agency ids it could be (agency_links settles one)
     ("year", "int32"),
     ("template", "str"),
     ("status", "str"),
@@ -126,7 +127,7 @@ CHECK_COLUMNS = (
 )
 
 AGENCY_FIELDS = ("agency_id", "name", "division_code", "level", "kind", "parent_id", "province", "prefecture",
-                 "county", "method", "score")
+                 "county", "method", "score", "candidates")
 COLUMNS = {"reports": REPORT_COLUMNS, "cells": CELL_COLUMNS, "checks": CHECK_COLUMNS}
 
 _SQL_TYPES = {
@@ -168,14 +169,29 @@ STATUS_RANK = "CASE status WHEN 'verified' THEN 0 WHEN 'repaired' THEN 1 WHEN 's
 # One report per agency and year: two crawls or two formats of one report are one row of a time
 # series. The kept one: the most trustworthy status, then the most cells read, then a text source
 # before an OCR'd one, then the smaller id. The others stay, linked to it (``duplicates``).
+# A report whose name matched no division for sure (OCR damage with several divisions one character
+# away) is linked when exactly one of its candidates is an agency other reports of the batch are
+# linked to: method ``batch_candidate``. Nothing is written over: this is a view.
+LINKS_VIEW = """
+CREATE OR REPLACE VIEW agency_links AS
+WITH known AS (SELECT DISTINCT agency_id FROM reports WHERE agency_id IS NOT NULL),
+cand AS (SELECT id, unnest(agency_candidates) AS cid FROM reports WHERE agency_id IS NULL),
+hits AS (SELECT c.id, list(DISTINCT c.cid) AS ids FROM cand c JOIN known k ON k.agency_id = c.cid GROUP BY c.id)
+SELECT r.id AS report_id,
+       coalesce(r.agency_id, CASE WHEN len(h.ids) = 1 THEN h.ids[1] END) AS agency_id,
+       CASE WHEN r.agency_id IS NOT NULL THEN r.agency_method
+            WHEN len(h.ids) = 1 THEN 'batch_candidate' ELSE 'unmatched' END AS method
+FROM reports r LEFT JOIN hits h ON h.id = r.id
+"""
+
 CHOICE_VIEW = f"""
 CREATE OR REPLACE VIEW report_choice AS
 WITH keyed AS (
-    SELECT id, year, status, n_cells, ocr_confidence,
-           coalesce(agency_id, 'printed:' || agency) AS agency_key
-    FROM reports
-    WHERE status NOT IN ('error', 'not_a_report') AND year IS NOT NULL
-      AND (agency_id IS NOT NULL OR agency IS NOT NULL)
+    SELECT r.id, r.year, r.status, r.n_cells, r.ocr_confidence,
+           coalesce(l.agency_id, 'printed:' || r.agency) AS agency_key
+    FROM reports r JOIN agency_links l ON l.report_id = r.id
+    WHERE r.status NOT IN ('error', 'not_a_report') AND r.year IS NOT NULL
+      AND (l.agency_id IS NOT NULL OR r.agency IS NOT NULL)
 )
 SELECT id AS report_id, agency_key, year,
        row_number() OVER w AS rank,
@@ -250,7 +266,7 @@ def derived_views() -> tuple[str, ...]:
     """The views over reports, cells and checks, in the order they build on one another."""
     from .panel import PANEL_VIEW
 
-    return (CHOICE_VIEW, DUPLICATES_VIEW, AGENCIES_VIEW, YOY_VIEW, PANEL_VIEW)
+    return (LINKS_VIEW, CHOICE_VIEW, DUPLICATES_VIEW, AGENCIES_VIEW, YOY_VIEW, PANEL_VIEW)
 
 
 # --- rows ---------------------------------------------------------------------
@@ -305,7 +321,8 @@ def doc_rows(result: Result, *, n_bytes: Optional[int] = None, seconds: Optional
         "content_hash": result.content_hash,
         "source": result.source,
         "agency": result.agency,
-        **{f"agency_{k}" if k != "agency_id" else k: getattr(am, k) for k in AGENCY_FIELDS},
+        **{f"agency_{k}" if k != "agency_id" else k: getattr(am, k) for k in AGENCY_FIELDS if k != "candidates"},
+        "agency_candidates": list(am.candidate_ids),
         "year": result.year,
         "template": result.template,
         "status": _enum(result.status),

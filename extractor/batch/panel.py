@@ -77,12 +77,13 @@ WITH kept AS (
     FROM kept k LEFT JOIN cells c ON c.report_id = k.report_id AND c.key IN ({key_list})
     GROUP BY k.report_id
 )
-SELECT r.agency_id, r.agency_name, r.agency_division_code AS division_code, r.agency_province AS province,
-       r.agency_prefecture AS prefecture, r.agency_county AS county, r.agency_level AS level,
-       r.agency_kind AS kind, k.year, r.id AS report_id, r.status, r.template,
-       r.agency AS agency_as_printed, r.agency_method, k.duplicates,
+SELECT a.id AS agency_id, a.name AS agency_name, a.division_code, a.province, a.prefecture, a.county,
+       a.level, a.kind, k.year, r.id AS report_id, r.status, r.template,
+       r.agency AS agency_as_printed, l.method AS agency_method, k.duplicates,
        {fields}
 FROM kept k JOIN reports r ON r.id = k.report_id JOIN wide w ON w.report_id = k.report_id
+JOIN agency_links l ON l.report_id = r.id
+LEFT JOIN agencies a ON a.id = k.agency_key
 """
 
 
