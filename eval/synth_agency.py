@@ -55,10 +55,14 @@ def _pick_agencies(reg: Registry, rng: random.Random, n: int) -> list[Agency]:
                      and len([1 for _, h in entries if h == "exact"]) == 2})
     prefectures = sorted(c for c, d in reg.divisions.items() if d.level == 2)
     out: list[Agency] = []
-    for i in range(n):
-        pool = (renamed, shared, counties, counties, prefectures)[i % 5]
+    seen: set[tuple[str, str]] = set()
+    while len(out) < n:
+        pool = (renamed, shared, counties, counties, prefectures)[len(out) % 5]
         code = rng.choice(pool)
         body = rng.choice((GOVERNMENT, GOVERNMENT, "人民政府办公室", *DEPARTMENTS[:4], rng.choice(DEPARTMENTS)))
+        if (code, body) in seen:
+            continue  # one agency once: its duplicates are the ones the archive makes on purpose
+        seen.add((code, body))
         former = [(nm, y) for nm, y in reg.former.get(code, []) if 2015 < y <= 2024]
         out.append(Agency(code, body, former[-1:]))
     return out
@@ -74,8 +78,9 @@ def _lookalike(reg: Registry, rng: random.Random, name: str) -> Optional[str]:
     return name[:i] + alike + name[i + 1:]
 
 
-def printed_name(reg: Registry, rng: random.Random, a: Agency, year: int) -> tuple[str, Optional[str], set[str]]:
-    """(agency as printed that year, the portal's name above the title or None, variations shown)."""
+def printed_name(reg: Registry, rng: random.Random, a: Agency, year: int) -> tuple[str, str, Optional[str], set[str]]:
+    """(agency as printed that year, as its title prints it (OCR damage is local: the title alone),
+    the portal's name above the title or None, variations shown)."""
     d = reg.divisions[a.code]
     parent = reg.divisions.get(d.parent) if d.parent else None
     shown: set[str] = set()
@@ -88,11 +93,11 @@ def printed_name(reg: Registry, rng: random.Random, a: Agency, year: int) -> tup
     with_parent = parent is not None and parent.level == 2 and rng.random() < 0.4
     if with_parent:
         shown.add("parent")
-    division = (parent.name if with_parent else "") + own
+    division = title_division = (parent.name if with_parent else "") + own
     if "renamed" not in shown and rng.random() < 0.15:
         damaged = _lookalike(reg, rng, own)
         if damaged:
-            division = (parent.name if with_parent else "") + damaged
+            title_division = (parent.name if with_parent else "") + damaged
             shown.add("ocr")
     portal = None
     if shares and not with_parent:
@@ -104,7 +109,7 @@ def printed_name(reg: Registry, rng: random.Random, a: Agency, year: int) -> tup
         if short:
             body = short
             shown.add("dept_short")
-    return division + body, portal, shown
+    return division + body, title_division + body, portal, shown
 
 
 def generate_archive(n_agencies: int, seed: int, out_dir: Path, years: tuple[int, int] = (2015, 2024),
@@ -118,11 +123,13 @@ def generate_archive(n_agencies: int, seed: int, out_dir: Path, years: tuple[int
     index = 0
     for a in _pick_agencies(reg, rng, n_agencies):
         for year in range(years[0], years[1] + 1):
-            printed, portal, shown = printed_name(reg, rng, a, year)
+            printed, in_title, portal, shown = printed_name(reg, rng, a, year)
             copies = ("txt", "html") if rng.random() < duplicate_p else (rng.choice(("txt", "html")),)
             for k, fmt in enumerate(copies):
                 doc_id, ext, text, golden = generate_document(
-                    seed, index, [fmt], issuer={"agency": printed, "year": year, "portal": portal})
+                    seed, index, [fmt], issuer={"agency": printed, "year": year, "portal": portal, "title_agency": in_title})
+                if in_title != printed and in_title not in str(text):
+                    shown = shown - {"ocr"}  # a title split over lines: the damage did not land
                 doc_id = f"agency-{seed}-{index:05d}"
                 notes = json.loads(golden["notes"])
                 notes.update({"agency_id": a.agency_id, "agency_variations": sorted(shown | ({"duplicate"} if len(copies) > 1 else set())),

@@ -423,9 +423,10 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
     probability) or names to force on (see ``synth_variations``). ``scan``:
     the damage switches of a "scan" document (``synth_scan``): None or
     "all" each at its probability, "none", or names forced on. ``issuer``:
-    ``{"agency": printed name, "year": Y, "portal": site name or None}`` for an
-    archive of one agency across years (``synth_agency``); the template follows
-    the year and the portal's name is printed above the title.
+    ``{"agency": printed name, "year": Y, "portal": site name or None,
+    "title_agency": the name as the title alone prints it}`` for an archive of
+    one agency across years (``synth_agency``); the template follows the year
+    and the portal's name is printed above the title.
     """
     mode, forced = sv.parse_spec(variations)
     vr = random.Random(f"nianbao-synth-var/{seed}/{index}")
@@ -508,6 +509,8 @@ def generate_document(seed: int, index: int, formats: Sequence[str] = FORMATS, v
     appendix = template != "legacy" and rng.random() < 0.15
     appendix = appendix or "appendix_tables" in var
     blocks = _report_blocks(rng, template, year, agency, short, values, grids, heading_style, appendix, var, vr, truth)
+    if issuer and issuer.get("title_agency"):  # a misreading of the title alone (OCR damage is local)
+        blocks[0].lines = [line.replace(agency, issuer["title_agency"]) for line in blocks[0].lines]
     if issuer and issuer.get("portal"):
         blocks.insert(0, Block("para", issuer["portal"]))
     vapplied |= var & ({"overview_subheadings", "prose_mentions", "appendix_tables", "table_captions", "title_meta"} | set(sv.CHAPTER_STYLES))

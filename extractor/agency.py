@@ -38,13 +38,18 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from .models import AgencyMatch
+from .normalise import to_simplified
 
 FIRST_REPORT_YEAR = 2000  # former names given up before this are not read (the reports start in 2008)
 LEVELS = ("province", "prefecture", "county", "township")
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "自治州", "地区", "盟",
              "自治县", "自治旗", "林区", "特区", "新区", "市", "县", "区", "旗")
 _AUTONOMOUS_SHORT = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
-_ETHNIC_RE = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
+_PEOPLES = ("蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
+            "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔",
+            "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯",
+            "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺")
+_ETHNIC_RE = re.compile("(?:" + "|".join(sorted(_PEOPLES, key=len, reverse=True)) + ")族$")
 # Bodies of a division's people's government
 _GOV = ("人民政府", "政府")
 _OFFICE = ("人民政府办公厅", "人民政府办公室", "政府办公厅", "政府办公室", "政府办", "办公厅")
@@ -54,7 +59,7 @@ _ZONE_NAME_RE = re.compile(r"(?:开发区|实验区|高新区|示范区|园区|�
 _VERTICAL_PREFIXES = ("国家税务总局", "国家金融监督管理总局", "国家统计局", "中国人民银行")
 _VERTICAL_RE = re.compile(r"(?:税务局|海关|气象局|邮政管理局|烟草专卖局|调查队|监管分局|金融监管局|海事局|地震局)$")
 _NOISE_RE = re.compile(r"[\s\u3000·•（）()【】\[\]“”\"《》]+")
-_AUTONOMOUS_TAIL_RE = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+自治(?:州|县|旗)")
+_SUFFIX_CHARS = "市县区旗"
 _EMBEDDED_RE = re.compile(r"^([\u4e00-\u9fff]{1,6}?(?:自治县|自治旗|县|区|市|旗))(.*)$")
 _BODY_END_RE = re.compile(r"(?:局|委员会|委|厅|办公室|办|中心|院|所|站|管委会|政府)$")
 MAX_CANDIDATES = 60  # candidate ids kept for a batch to settle (ten are shown)
@@ -92,7 +97,8 @@ def short_forms(name: str) -> list[str]:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
             stem = name[: -len(suf)]
             if suf.startswith("自治"):
-                stem = stem[:2] + _ETHNIC_RE.sub("", stem[2:])  # the place, less its peoples
+                while _ETHNIC_RE.search(stem) and len(_ETHNIC_RE.sub("", stem)) >= 2:
+                    stem = _ETHNIC_RE.sub("", stem)  # the place, less its peoples
                 if suf in _AUTONOMOUS_SHORT and len(stem) >= 2:
                     out.append(stem + _AUTONOMOUS_SHORT[suf])  # 黔南州, 元江县
             if len(stem) >= 2 and stem != name:
@@ -164,10 +170,11 @@ def registry() -> Registry:
             code = _code(tcode, 4)
             reg.divisions[code] = Division(code, tname, 4, parent.code, parent.names + (tname,))
     for d in reg.divisions.values():
-        reg.add_name(d.name, d.code, "exact")
-        if d.level < 4:
-            for s in short_forms(d.name):
-                reg.add_name(s, d.code, "alias")
+        for form in {d.name, to_simplified(d.name)}:  # 乾安县 as the text is read: 干安县
+            reg.add_name(form, d.code, "exact")
+            if d.level < 4:
+                for s in short_forms(form):
+                    reg.add_name(s, d.code, "alias")
     _add_former_names(reg)
     reg.departments = _builtin_departments()
     sim = json.loads(_data_file("form_similar_v1.json").read_text(encoding="utf-8")).get("table", {})
@@ -329,7 +336,8 @@ def _fuzzy(reg: Registry, name: str, scope: Sequence[str]) -> tuple[list[tuple[s
                 for code, how in entries:
                     if how == "former" or (scope and not any(reg.within(code, s) for s in scope)):
                         continue
-                    score = _similarity(reg, piece[i], cand[i])
+                    # a suffix read as another suffix (市/县) is a rename more often than OCR: no look-alike
+                    score = FUZZY_MIN if i == n - 1 else _similarity(reg, piece[i], cand[i])
                     if code not in found or found[code][1] < score:
                         found[code] = (cand, score, name[n:])
         if found:
@@ -397,17 +405,30 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
             return _unmatched(reg, "several divisions within one character", fz, body, vertical, deps)
         code, matched, score = pick
         codes, method, note = [code], "fuzzy", f"read {rest_name[:len(matched)]} as {matched}"
-    short = chain[-1][0] if chain else ""
-    tail = _AUTONOMOUS_TAIL_RE.match(body) if chain and chain[-1][2] == "alias" and len(codes) == 1 \
-        and "自治" in reg.divisions[codes[0]].name else None
-    if tail and tail.group(0) != reg.divisions[codes[0]].name[len(short):]:
-        # 海西蒙古族戴族自治州…: the short form, then its peoples misread (藏 → 戴)
-        method, note, body = "fuzzy", f"read {short}{tail.group(0)} as {reg.divisions[codes[0]].name}", body[tail.end():]
-        score = FUZZY_MIN
-    elif tail:
-        body = body[tail.end():]
+    if chain and chain[-1][2] == "alias" and len(codes) == 1:
+        # a short form, then the rest of the division's name as printed: strip it (洪泽 + 区); read
+        # with up to two characters damaged (洪泽匹, 海西蒙古族戴族自治州, 凉山彝族自冶州) it is fuzzy
+        short, full = chain[-1][0], reg.divisions[codes[0]].name
+        rest = full[len(short):] if full.startswith(short) else ""
+        head = body[:len(rest)]
+        if rest and body[:1] in _SUFFIX_CHARS and body[:1] != rest[-1:] and len(rest) == 1:
+            # 西平市…: the short form of 西平县 and another suffix, a name the list does not hold
+            fz, body2 = _fuzzy(reg, rest_name, ())
+            fz = [x for x in fz if x[0] != codes[0]]
+            pick = _pick_fuzzy(fz) if fz else None
+            if pick is None:
+                return _unmatched(reg, f"{short}{body[:1]} is no division", fz, body[1:], vertical, deps)
+            code, matched, score = pick
+            codes, body, method, note = [code], body2, "fuzzy", f"read {short}{body[:1]} as {matched}"
+        elif rest and head == rest:
+            body = body[len(rest):]
+        elif rest and len(body) > len(rest) and _ends_as_body(body[len(rest):], deps) \
+                and sum(x != y for x, y in zip(head, rest)) <= min(2, len(rest) // 2 + 1) and head[-1:] != "市":
+            score = min(_similarity(reg, x, y) for x, y in zip(head, rest) if x != y)
+            method, note, body = "fuzzy", f"read {short}{head} as {full}", body[len(rest):]
     embedded = _EMBEDDED_RE.match(body) if chain else None
-    if embedded and len(embedded.group(1)) >= 3 and not _ZONE_NAME_RE.search(embedded.group(1)) \
+    if embedded and (len(embedded.group(1)) >= 3 or embedded.group(1)[-1] in "县区旗") \
+            and not _ZONE_NAME_RE.search(embedded.group(1)) \
             and _ends_as_body(embedded.group(2), deps):
         # 内江市降昌市发展和改革局: after the prefecture, a county name not in the list (OCR: 隆 → 降)
         fz, rest = _fuzzy(reg, body, codes)
@@ -423,12 +444,18 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
         if len(narrowed) != 1:
             return _unmatched(reg, "the name fits several divisions", [(c, "", 1.0) for c in codes], body, vertical, deps)
         codes, method, note = narrowed, "parent_added", f"parent from the title or publisher: {reg.divisions[narrowed[0]].path}"
+    if method in ("exact", "alias"):
+        scope = context_divisions(reg, context)
+        if scope and not any(reg.within(codes[0], x) or reg.within(x, codes[0]) for x in scope):
+            # the title names a division the signature or 发布机构 line does not: OCR made one real
+            # name of another (通州区 → 通川区); the one within the other mentions, one character away
+            fz, rest = _fuzzy(reg, rest_name, scope)
+            pick = _pick_fuzzy([x for x in fz if x[0] != codes[0]]) if fz else None
+            if pick:
+                code, matched, score = pick
+                codes, body, method = [code], rest, "fuzzy"
+                note = f"read {rest_name[:len(matched)]} as {matched}, as the report's other mentions print it"
     division = reg.divisions[codes[0]]
-    if chain and chain[-1][2] == "alias" and len(body) >= 2 and division.name == short + division.name[len(short):] \
-            and len(division.name) - len(short) == 1 and body[0] != division.name[-1] and _is_body(body[1:], deps):
-        # 洪泽匹人民政府: the short form, then its suffix misread (区 → 匹)
-        score = _similarity(reg, body[0], division.name[-1])
-        method, note, body = "fuzzy", f"read {short}{body[0]} as {division.name}", body[1:]
     kind, body_id = _body_kind(reg, body, division, vertical, deps)
     if kind == "department" and body in deps and deps[body] != body and method == "exact":
         method, note = "alias", f"{body} is {deps[body]}"

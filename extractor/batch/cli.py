@@ -218,7 +218,8 @@ def panel_command(out, fmt, output, level, province, agency, verified_only, plot
         raise click.ClickException(str(e)) from None
     except click.ClickException:
         raise
-    except Exception as e:  # duckdb.Error: a database from before the agency columns, say
-        raise click.ClickException(f"panel failed: {_one_line(e)} (a database from an earlier release: run the batch again)") from None
+    except Exception as e:  # duckdb.Error and its subclasses
+        hint = " (a database from before the agency columns: run the batch again)" if "agency" in str(e) else ""
+        raise click.ClickException(f"panel failed: {_one_line(e)}{hint}") from None
     finally:
         con.close()

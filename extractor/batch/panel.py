@@ -115,7 +115,7 @@ def export(con, path: Path, fmt: str, sql: str, params: list) -> int:
     tmp = path.with_name(f".{path.name}.tmp")
     rel = con.execute(sql, params)
     if fmt == "parquet":
-        table = rel.arrow()
+        table = rel.fetch_arrow_table()
         import pyarrow.parquet as pq
 
         pq.write_table(table, tmp)
