@@ -89,7 +89,7 @@ def printed_name(reg: Registry, rng: random.Random, a: Agency, year: int) -> tup
         if year < changed:
             own = name
             shown.add("renamed")
-    shares = len([1 for _, h in reg.by_name.get(own, []) if h == "exact"]) > 1
+    shares = len({c for c, _ in reg.by_name.get(own, [])}) > 1  # with former names: 桥东区
     with_parent = parent is not None and parent.level == 2 and rng.random() < 0.4
     if with_parent:
         shown.add("parent")

@@ -262,8 +262,8 @@ def scan_divisions(reg: Registry, name: str) -> tuple[Chain, str]:
             entries = reg.by_name.get(piece)
             if not entries:
                 continue
-            current = [c for c, how in entries if how != "former"]
-            codes = current or [c for c, _ in entries]  # a current name before a former one
+            # a name both current and former (桥东区: Zhangjiakou's, and Xingtai's until 2020) is either
+            codes = [c for c, _ in entries]
             if chain:
                 codes = [c for c in codes if any(reg.within(c, p) for p in chain[-1][1])]
             if codes:
@@ -386,6 +386,7 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
     if overrides and name in overrides:
         return _from_id(reg, overrides[name], "override", 1.0, "agencies.toml")
     deps = {**reg.departments, **(departments or {})}
+    context = [_clean(t or "").replace(name, "|") for t in context]  # the other mentions, not the name itself
     vertical = next((v for v in _VERTICAL_PREFIXES if name.startswith(v)), "")
     rest_name = name[len(vertical):]
     chain, body = scan_divisions(reg, rest_name)
@@ -422,7 +423,8 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
             codes, body, method, note = [code], body2, "fuzzy", f"read {short}{body[:1]} as {matched}"
         elif rest and head == rest:
             body = body[len(rest):]
-        elif rest and len(body) > len(rest) and _ends_as_body(body[len(rest):], deps) \
+        elif rest and len(body) > len(rest) and (_is_body(body[len(rest):], deps) if len(rest) == 1
+                                                 else _ends_as_body(body[len(rest):], deps)) \
                 and sum(x != y for x, y in zip(head, rest)) <= min(2, len(rest) // 2 + 1) and head[-1:] != "市":
             score = min(_similarity(reg, x, y) for x, y in zip(head, rest) if x != y)
             method, note, body = "fuzzy", f"read {short}{head} as {full}", body[len(rest):]

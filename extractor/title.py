@@ -212,4 +212,6 @@ def agency_context(nt: NormalisedText, title_line: Optional[int]) -> list[str]:
     signature. The canonical agency takes a parent from these (``agency.canonical``)."""
     i = title_line if title_line is not None else 0
     near = nt.lines[max(0, i - 3): i + 4]  # a page's <title> comes first, the portal's banner after it
-    return [*near, _field_agency(nt) or "", _signature_agency(nt) or ""]
+    head = _compact("".join(nt.lines[:40]))[:1500]
+    compiled = _COMPILED_BY_RE.search(head)  # 由某县人民政府负责汇总
+    return [*near, _field_agency(nt) or "", _signature_agency(nt) or "", compiled.group(1) if compiled else ""]

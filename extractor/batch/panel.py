@@ -114,15 +114,15 @@ def export(con, path: Path, fmt: str, sql: str, params: list) -> int:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     rel = con.execute(sql, params)
+    names = [d[0] for d in rel.description]
+    rows = rel.fetchall()
     if fmt == "parquet":
-        table = rel.fetch_arrow_table()
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(table, tmp)
-        n = table.num_rows
+        pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(names)}), tmp)
+        n = len(rows)
     else:
-        names = [d[0] for d in rel.description]
-        rows = rel.fetchall()
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:  # a BOM: Excel opens Chinese CSV right
             w = csv.writer(fh)
             w.writerow(names)
