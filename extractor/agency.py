@@ -406,7 +406,12 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
             return _unmatched(reg, "several divisions within one character", fz, body, vertical, deps)
         code, matched, score = pick
         codes, method, note = [code], "fuzzy", f"read {rest_name[:len(matched)]} as {matched}"
-    if chain and chain[-1][2] == "alias" and len(codes) == 1:
+    if chain and chain[-1][2] != "exact" and len(codes) > 1:
+        # 海南 is a province and a prefecture: the rest of the name as printed (藏旌自治州) says which
+        fits = [c for c in codes if _rest_fits(reg, chain[-1][0], c, body, deps)]
+        if len(fits) == 1:
+            codes = fits
+    if chain and chain[-1][2] != "exact" and len(codes) == 1:
         # a short form, then the rest of the division's name as printed: strip it (洪泽 + 区); read
         # with up to two characters damaged (洪泽匹, 海西蒙古族戴族自治州, 凉山彝族自冶州) it is fuzzy
         short, full = chain[-1][0], reg.divisions[codes[0]].name
@@ -423,9 +428,7 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
             codes, body, method, note = [code], body2, "fuzzy", f"read {short}{body[:1]} as {matched}"
         elif rest and head == rest:
             body = body[len(rest):]
-        elif rest and len(body) > len(rest) and (_is_body(body[len(rest):], deps) if len(rest) == 1
-                                                 else _ends_as_body(body[len(rest):], deps)) \
-                and sum(x != y for x, y in zip(head, rest)) <= min(2, len(rest) // 2 + 1) and head[-1:] != "市":
+        elif _rest_fits(reg, short, codes[0], body, deps):
             score = min(_similarity(reg, x, y) for x, y in zip(head, rest) if x != y)
             method, note, body = "fuzzy", f"read {short}{head} as {full}", body[len(rest):]
     embedded = _EMBEDDED_RE.match(body) if chain else None
@@ -462,6 +465,19 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
     if kind == "department" and body in deps and deps[body] != body and method == "exact":
         method, note = "alias", f"{body} is {deps[body]}"
     return _match(reg, division, kind, body_id, method, score, note)
+
+
+def _rest_fits(reg: Registry, short: str, code: str, body: str, deps: dict[str, str]) -> bool:
+    """Does ``body`` open with the rest of the division's name after its short form, as printed
+    or with up to two characters damaged, and then a body?"""
+    full = reg.divisions[code].name
+    rest = full[len(short):] if full.startswith(short) else ""
+    head, after = body[:len(rest)], body[len(rest):]
+    if not rest or len(body) <= len(rest) or head[-1:] == "市":
+        return False
+    if not (_is_body(after, deps) if len(rest) == 1 else _ends_as_body(after, deps)):
+        return False
+    return sum(x != y for x, y in zip(head, rest)) <= min(2, len(rest) // 2 + 1)
 
 
 def _pick_fuzzy(fz: list[tuple[str, str, float]]) -> Optional[tuple[str, str, float]]:
