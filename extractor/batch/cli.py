@@ -102,6 +102,13 @@ def _db_path(db: Path) -> Path:
     return db / outputs.DB_NAME if db.is_dir() else db
 
 
+def _open_read_only(path: Path):
+    """A batch's database (its --out directory or the file), read-only, or a one-line error."""
+    if not path.exists():
+        raise BatchError(f"no such database: {path}")
+    return outputs.open_db(_db_path(path), read_only=True)
+
+
 @click.command("query")
 @click.argument("db")
 @click.argument("sql")
@@ -123,10 +130,7 @@ def query_command(db, sql, fmt, max_rows):
 
             con = duckdb.connect()
         else:
-            path = Path(db)
-            if not path.exists():
-                raise BatchError(f"no such database: {db}")
-            con = outputs.open_db(_db_path(path), read_only=True)
+            con = _open_read_only(Path(db))
     except NianbaoError as e:
         raise click.ClickException(str(e)) from None
     try:
@@ -188,9 +192,7 @@ def panel_command(out, fmt, output, level, province, agency, verified_only, plot
 
     path = Path(out)
     try:
-        if not path.exists():
-            raise BatchError(f"no such batch output: {out}")
-        con = outputs.open_db(_db_path(path), read_only=True)
+        con = _open_read_only(path)
     except NianbaoError as e:
         raise click.ClickException(str(e)) from None
     try:
