@@ -377,8 +377,11 @@ def context_divisions(reg: Registry, texts: Iterable[Optional[str]]) -> list[str
 
 def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
               overrides: Optional[dict[str, str]] = None, departments: Optional[dict[str, str]] = None,
-              reg: Optional[Registry] = None) -> AgencyMatch:
-    """The canonical agency of a printed name (see the module docstring)."""
+              reg: Optional[Registry] = None, mentions: Sequence[str] = ()) -> AgencyMatch:
+    """The canonical agency of a printed name (see the module docstring). ``context``: text around
+    the title (a portal's name), which may name the parent; ``mentions``: the report's other
+    mentions of its agency (signature, 发布机构), which name a parent too and may outvote the
+    title when none of them agrees with it."""
     reg = reg or registry()
     name = _clean(printed or "")
     if not name:
@@ -386,7 +389,8 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
     if overrides and name in overrides:
         return _from_id(reg, overrides[name], "override", 1.0, "agencies.toml")
     deps = {**reg.departments, **(departments or {})}
-    context = [_clean(t or "").replace(name, "|") for t in context]  # the other mentions, not the name itself
+    mentions = [_clean(m) for m in mentions if m]
+    context = [_clean(t or "").replace(name, "|") for t in context] + mentions  # the title's name is no evidence of itself
     vertical = next((v for v in _VERTICAL_PREFIXES if name.startswith(v)), "")
     rest_name = name[len(vertical):]
     chain, body = scan_divisions(reg, rest_name)
@@ -449,8 +453,8 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
         if len(narrowed) != 1:
             return _unmatched(reg, "the name fits several divisions", [(c, "", 1.0) for c in codes], body, vertical, deps)
         codes, method, note = narrowed, "parent_added", f"parent from the title or publisher: {reg.divisions[narrowed[0]].path}"
-    if method in ("exact", "alias"):
-        scope = context_divisions(reg, context)
+    if method in ("exact", "alias") and mentions and name not in mentions:
+        scope = context_divisions(reg, mentions)
         if scope and not any(reg.within(codes[0], x) or reg.within(x, codes[0]) for x in scope):
             # the title names a division the signature or 发布机构 line does not: OCR made one real
             # name of another (通州区 → 通川区); the one within the other mentions, one character away
@@ -556,7 +560,8 @@ def load_overrides(path: Optional[Path]) -> tuple[dict[str, str], dict[str, str]
         raise ValueError(f"agencies file {p} is not valid TOML: {e}") from None
 
 
-def for_report(printed: Optional[str], context: Sequence[Optional[str]], agencies_file: Optional[Path]) -> AgencyMatch:
+def for_report(printed: Optional[str], context: Sequence[Optional[str]], mentions: Sequence[str],
+               agencies_file: Optional[Path]) -> AgencyMatch:
     """``canonical`` with the user's ``agencies.toml`` (``Config.agencies_file``)."""
     overrides, departments = load_overrides(agencies_file)
-    return canonical(printed, context, overrides, departments)
+    return canonical(printed, context, overrides, departments, mentions=mentions)

@@ -83,7 +83,7 @@ def extract_document(doc: Document, config: Optional[Config] = None,
     inferred = template is None and year is not None and (title_line is not None or names_itself_a_report(nt))
     if inferred:  # an annual report by its title whose tables were not found: never not_a_report
         template = template_of_year(year)
-    agency_match = for_report(agency, agency_context(nt, title_line), config.agencies_file)
+    agency_match = for_report(agency, *agency_context(nt, title_line), config.agencies_file)
     base = dict(id=_doc_id(doc.source), source=Path(doc.source).name, agency=agency, year=year, ingest=doc.info,
                 agency_match=agency_match,
                 content_hash=hashlib.sha256(doc.text.encode("utf-8", errors="replace")).hexdigest())

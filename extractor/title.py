@@ -206,12 +206,14 @@ def fallback_year(nt: NormalisedText) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
-def agency_context(nt: NormalisedText, title_line: Optional[int]) -> list[str]:
-    """Where a report says which division it belongs to beside its agency's name: the title line
-    (a portal prefix: 淮安市人民政府门户网站-…), the lines above it, the 发布机构 line, the
-    signature. The canonical agency takes a parent from these (``agency.canonical``)."""
+def agency_context(nt: NormalisedText, title_line: Optional[int]) -> tuple[list[str], list[str]]:
+    """Where a report says which division it belongs to beside its title's name: the lines around
+    the title (a portal prefix or banner: 淮安市人民政府门户网站), and the report's other mentions
+    of its agency (the 发布机构 line, the signature, 由…负责汇总). The canonical agency takes a
+    parent from either; only a mention outvotes the title (``agency.canonical``)."""
     i = title_line if title_line is not None else 0
     near = nt.lines[max(0, i - 3): i + 4]  # a page's <title> comes first, the portal's banner after it
     head = _compact("".join(nt.lines[:40]))[:1500]
     compiled = _COMPILED_BY_RE.search(head)  # 由某县人民政府负责汇总
-    return [*near, _field_agency(nt) or "", _signature_agency(nt) or "", compiled.group(1) if compiled else ""]
+    mentions = [_field_agency(nt), _signature_agency(nt), compiled.group(1) if compiled else None]
+    return near, [m for m in mentions if m]
