@@ -170,7 +170,7 @@ def registry() -> Registry:
             code = _code(tcode, 4)
             reg.divisions[code] = Division(code, tname, 4, parent.code, parent.names + (tname,))
     for d in reg.divisions.values():
-        for form in {d.name, to_simplified(d.name)}:  # 乾安县 as the text is read: 干安县
+        for form in _forms(d.name):
             reg.add_name(form, d.code, "exact")
             if d.level < 4:
                 for s in short_forms(form):
@@ -185,6 +185,19 @@ def registry() -> Registry:
         for b, score in pairs.items():
             row[b] = max(row.get(b, 0.0), float(score))
     return reg
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def _forms(name: str) -> set[str]:
+    """A name as the text may read it once simplified: as listed, simplified (乾安县 → 干安县),
+    and printed in traditional characters then simplified (澄江县 → 澂江县)."""
+    return {name, to_simplified(name), to_simplified(_s2t().convert(name))}
 
 
 def _add_former_names(reg: Registry) -> None:
@@ -226,9 +239,10 @@ def _add_former_names(reg: Registry) -> None:
                 name = name[len(anc.name):]  # "辽宁省沈阳市东陵区" → "东陵区"
         if not any(c == code for c, _ in reg.by_name.get(name, [])):
             reg.former.setdefault(code, []).append((name, year))
-        for n in {name, *short_forms(name)}:
-            if not any(c == code for c, _ in reg.by_name.get(n, [])):
-                reg.add_name(n, code, "former")
+        for form in _forms(name):
+            for n in {form, *short_forms(form)}:
+                if not any(c == code for c, _ in reg.by_name.get(n, [])):
+                    reg.add_name(n, code, "former")
 
 
 def _resolve_path(reg: Registry, path: str) -> Optional[Division]:
