@@ -59,7 +59,7 @@ _ZONE_NAME_RE = re.compile(r"(?:开发区|实验区|高新区|示范区|园区|�
 _VERTICAL_PREFIXES = ("国家税务总局", "国家金融监督管理总局", "国家统计局", "中国人民银行")
 _VERTICAL_RE = re.compile(r"(?:税务局|海关|气象局|邮政管理局|烟草专卖局|调查队|监管分局|金融监管局|海事局|地震局)$")
 _NOISE_RE = re.compile(r"[\s\u3000·•（）()【】\[\]“”\"《》]+")
-_SUFFIX_CHARS = "市县区旗"
+_STRAY_SUFFIX_RE = re.compile(r"[\u4e00-\u9fff]{0,2}?[市县区旗]")
 _EMBEDDED_RE = re.compile(r"^([\u4e00-\u9fff]{1,14}?(?:自治县|自治旗|县|区|市|旗))(.*)$")
 _BODY_END_RE = re.compile(r"(?:局|委员会|委|厅|办公室|办|中心|院|所|站|管委会|政府)$")
 MAX_CANDIDATES = 60  # candidate ids kept for a batch to settle (ten are shown)
@@ -376,16 +376,20 @@ def _one_off_index(_reg_id: int) -> dict:
     return out
 
 
-def context_divisions(reg: Registry, texts: Iterable[Optional[str]]) -> list[str]:
-    """Divisions named (unambiguously) at the start of the title's portal prefix, the 发布机构
-    line or the signature: where a name that fits several divisions belongs."""
+def context_divisions(reg: Registry, texts: Iterable[Optional[str]], within: Sequence[str] = ()) -> list[str]:
+    """Divisions named at the start of the title's portal prefix, the 发布机构 line or the
+    signature: where a name that fits several divisions belongs. A name that fits several is
+    kept when ``within`` (the portal's division, say) leaves one."""
     out: list[str] = []
     for t in texts:
         t = _clean(t or "")
         for part in re.split(r"[-—_|｜>»]+|门户网站|网站", t):
             chain, _ = scan_divisions(reg, part)
-            if chain and len(chain[-1][1]) == 1:
-                out.append(chain[-1][1][0])
+            codes = chain[-1][1] if chain else []
+            if len(codes) > 1 and within:
+                codes = [c for c in codes if any(reg.within(c, w) for w in within)]
+            if len(codes) == 1:
+                out.append(codes[0])
     return out
 
 
@@ -435,15 +439,18 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
         short, full = chain[-1][0], reg.divisions[codes[0]].name
         rest = full[len(short):] if full.startswith(short) else ""
         head = body[:len(rest)]
-        if rest and body[:1] in _SUFFIX_CHARS and body[:1] != rest[-1:] and len(rest) == 1:
-            # 西平市…: the short form of 西平县 and another suffix, a name the list does not hold
+        stray = _STRAY_SUFFIX_RE.match(body)
+        if rest and len(rest) == 1 and stray and stray.group(0)[-1:] != rest and not _ZONE_NAME_RE.match(stray.group(0)) \
+                and _ends_as_body(body[stray.end():], deps):
+            # 西平市…, 防城灌市…: a short form, then characters and another suffix: a name the list
+            # does not hold (OCR: 四平市, 防城港市); one character away, or unmatched
             fz, body2 = _fuzzy(reg, rest_name, ())
             fz = [x for x in fz if x[0] != codes[0]]
             pick = _pick_fuzzy(fz) if fz else None
             if pick is None:
-                return _unmatched(reg, f"{short}{body[:1]} is no division", fz, body[1:], vertical, deps)
+                return _unmatched(reg, f"{short}{stray.group(0)} is no division", fz, body[stray.end():], vertical, deps)
             code, matched, score = pick
-            codes, body, method, note = [code], body2, "fuzzy", f"read {short}{body[:1]} as {matched}"
+            codes, body, method, note = [code], body2, "fuzzy", f"read {short}{stray.group(0)} as {matched}"
         elif rest and head == rest:
             body = body[len(rest):]
         elif _rest_fits(reg, short, codes[0], body, deps):
@@ -468,7 +475,7 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
             return _unmatched(reg, "the name fits several divisions", [(c, "", 1.0) for c in codes], body, vertical, deps)
         codes, method, note = narrowed, "parent_added", f"parent from the title or publisher: {reg.divisions[narrowed[0]].path}"
     if method in ("exact", "alias") and mentions and name not in mentions:
-        scope = context_divisions(reg, mentions)
+        scope = context_divisions(reg, mentions, within=context_divisions(reg, context[:len(context) - len(mentions)]))
         if scope and not any(reg.within(codes[0], x) or reg.within(x, codes[0]) for x in scope):
             # the title names a division the signature or 发布机构 line does not: OCR made one real
             # name of another (通州区 → 通川区); the one within the other mentions, one character away
