@@ -67,7 +67,7 @@ FUZZY_MIN = 0.5  # a one-character difference scores 0.5, or the glyph similarit
 LOOKALIKE = 0.85  # a substitution this alike is an OCR misreading: it may pick one of several candidates
 
 
-@dataclass
+@dataclass(slots=True)
 class Division:
     code: str  # 6 digits (province, prefecture, county) or 9 (township)
     name: str
