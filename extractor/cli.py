@@ -118,13 +118,14 @@ def _register_subsystems():
     """Commands that live beside their subsystem (eval, batch, LLM config)."""
     from eval.cli import eval_command
 
-    from .batch import batch_command, panel_command, query_command
+    from .batch import batch_command, merge_command, panel_command, query_command
     from .llm.cli import cache_command, config_command
 
     main.add_command(eval_command, "eval")
     main.add_command(batch_command, "batch")
     main.add_command(query_command, "query")
     main.add_command(panel_command, "panel")
+    main.add_command(merge_command, "merge")
     main.add_command(config_command, "config")
     main.add_command(cache_command, "cache")
 

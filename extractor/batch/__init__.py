@@ -11,7 +11,7 @@ prompts), read once per run; ``PIPELINE_VERSION`` here is that value.
 
 from __future__ import annotations
 
-from .cli import ByteSize, batch_command, panel_command, query_command
+from .cli import ByteSize, batch_command, merge_command, panel_command, query_command
 from .errors import BatchError
 from .inputs import (
     ARCHIVE_SUFFIXES,
@@ -90,6 +90,7 @@ __all__ = [
     "load",
     "print_summary",
     "process",
+    "merge_command",
     "panel_command",
     "query_command",
     "resolve_extract",

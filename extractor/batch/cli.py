@@ -55,7 +55,7 @@ def _config_from_ctx(ctx: click.Context, config_path: Optional[Path] = None, **o
 
 @click.command("batch")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory (results.jsonl, nianbao.duckdb).")
+@click.option("--out", "-o", required=True, help="Output directory (results.jsonl, nianbao.duckdb); with --engine dask also an fsspec URL.")
 @click.option("--workers", "-w", type=click.IntRange(min=0), default=None, help="Worker processes [default: number of cores; 0 = in this process].")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="LLM requests in flight per worker.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per document before it is recorded as an error.")
@@ -72,9 +72,13 @@ def _config_from_ctx(ctx: click.Context, config_path: Optional[Path] = None, **o
 @click.option("--no-cache", is_flag=True, help="Do not read or write the LLM cache.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Config file (TOML).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: a process pool here; dask: Dask distributed (docs/cluster.md).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="With --engine dask: join this scheduler (tcp://host:8786); without it a local cluster starts.")
+@click.option("--chunk", "chunk_docs", type=click.IntRange(min=1), default=None, help="With --engine dask: documents per task [default: 64].")
 @click.option("--extract", "extract_ref", default=DEFAULT_EXTRACT, hidden=True, help="module:function used instead of extractor.pipeline:extract.")
 @click.pass_context
-def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, reprocess, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, extract_ref):
+def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, reprocess, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, engine, scheduler, chunk_docs, extract_ref):
     """Extract every report in INPUT... (files, directories, globs, zip/tar, .jsonl manifests) into --out.
 
     Re-running the same command resumes: a document is skipped when the
@@ -88,7 +92,17 @@ def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, pa
             ctx, config_path, backend=backend, base_url=base_url, model=model, concurrency=concurrency,
             mode=mode, max_retries=max_retries, cache_dir=cache_dir, no_cache=no_cache,
         )
-        options = BatchOptions(out=out, workers=workers, timeout=timeout, max_bytes=max_bytes, parquet=parquet, retry_errors=retry_errors,
+        if engine == "dask":
+            from .cluster import CHUNK_DOCS, run_engine
+
+            options = BatchOptions(out=out, workers=workers, max_bytes=max_bytes, reprocess=reprocess, progress=not no_progress)
+            summary = run_engine(inputs, options, config, extract_ref, scheduler=scheduler, chunk_docs=chunk_docs or CHUNK_DOCS,
+                                 progress=None if no_progress else _engine_progress())
+            _print_engine_summary(summary)
+            return
+        if "://" in out:
+            raise BatchError("an fsspec URL as --out needs --engine dask")
+        options = BatchOptions(out=Path(out), workers=workers, timeout=timeout, max_bytes=max_bytes, parquet=parquet, retry_errors=retry_errors,
                                reprocess=reprocess, progress=not no_progress)
         summary = run_batch(inputs, options, config, extract_ref)
     except NianbaoError as e:
@@ -96,6 +110,55 @@ def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, pa
     print_summary(summary)
     if summary["interrupted"]:
         ctx.exit(130)
+
+
+def _engine_progress():
+    """A progress line on stderr for the cluster engine: documents/s, ETA, counts by status."""
+    state = {"t0": None, "last": 0.0, "shown_dashboard": False}
+
+    def show(done: int, total: int, status, dashboard: Optional[str]) -> None:
+        import time
+
+        now = time.monotonic()
+        if state["t0"] is None:
+            state["t0"] = now
+        if dashboard and not state["shown_dashboard"]:
+            click.echo(f"Dask dashboard: {dashboard}", err=True)
+            state["shown_dashboard"] = True
+        if done < total and now - state["last"] < 1.0:
+            return
+        state["last"] = now
+        rate = done / (now - state["t0"]) if now > state["t0"] else 0.0
+        eta = f"{(total - done) / rate:.0f}s" if rate and done < total else "-"
+        counts = " ".join(f"{k} {v}" for k, v in status.most_common())
+        click.echo(f"\r{done}/{total} documents, {rate:.1f}/s, ETA {eta}  {counts}".ljust(100), err=True,
+                   nl=done >= total)
+
+    return show
+
+
+def _print_engine_summary(summary: dict) -> None:
+    d = summary["documents"]
+    click.echo(f"{d['processed']} processed, {d['skipped_done']} already done, {d['killed_workers']} killed workers "
+               f"in {summary['seconds']:.1f}s ({summary['docs_per_second']} docs/s) on {summary['scheduler']}")
+    click.echo(" ".join(f"{k} {v}" for k, v in summary["by_status"].items()))
+    m = summary["merge"]
+    click.echo(f"merged {m['parts']} parts: {m['reports']} reports in {m.get('database', '-')}")
+
+
+@click.command("merge")
+@click.argument("out")
+@click.option("--db-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the database goes when OUT is a remote URL [default: ./nianbao-merged].")
+def merge_command(out, db_dir):
+    """Build nianbao.duckdb and results.jsonl from the parts a cluster run wrote under OUT/parts."""
+    from .cluster import merge
+
+    try:
+        m = merge(out, db_dir)
+    except NianbaoError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"merged {m['parts']} parts: {m['reports']} reports in {m.get('database', '-')}")
 
 
 def _db_path(db: Path) -> Path:
