@@ -304,8 +304,9 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
         progress(0, len(todo), status, dashboard)
     try:
         def submit(locs, errors=None):
+            key = f"nianbao-{chunk_id(locs)}" + ("-recorded" if errors else "")  # a failed key cannot run again
             return client.submit(run_chunk, locs, out, config, version, extract, options.max_bytes, errors,
-                                 key=f"nianbao-{chunk_id(locs)}", retries=1, pure=False)
+                                 key=key, retries=1, pure=False)
 
         futs = [submit(c) for c in _chunks(todo, chunk_docs)]
         locs_of = {f.key: c for f, c in zip(futs, _chunks(todo, chunk_docs))}
@@ -315,6 +316,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
                 res = fut.result()
             except KilledWorker:
                 locs = locs_of[fut.key]
+                fut.release()
                 if len(locs) > 1:  # which document? each alone, on a worker of its own
                     for one in locs:
                         f = submit([one])
@@ -326,6 +328,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
                     locs_of[f.key] = locs
                     pending.add(f)
                 continue
+            fut.release()  # its part is written: a worker lost later need not run it again
             done += res["n"]
             status.update(res["status"])
             if progress:
