@@ -27,11 +27,13 @@ tasks in threads): bound a stuck document with the engine's own tools.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
 import os
 import posixpath
+import re
 import tempfile
 import time
 from collections import Counter
@@ -49,6 +51,7 @@ from .outputs import Group
 from .work import DEFAULT_EXTRACT, ExtractRef, error_result, finish, process, resolve_extract
 
 PARTS = "parts"
+_ID_RE = re.compile(rb'\{"id":"([^"]+)"')
 CHUNK_DOCS = 64  # documents per task: a task costs the scheduler ~1 ms, a text document ~10 ms
 KINDS = ("cells", "checks", "results", "reports")  # write order; reports last: the commit
 
@@ -102,12 +105,29 @@ def _item(locator: str) -> Item:
     return Item(source=locator, name=posixpath.basename(path), size=size, opener=lambda: fs.open(path, "rb"))
 
 
+_WARM = False
+
+
+def _warm() -> None:
+    """Once per worker process: load what lives as long as the worker (the division registry)
+    and move it out of the collector's generations, so full collections stop walking it (the
+    local batch's workers do the same, see pool.py)."""
+    global _WARM
+    if not _WARM:
+        from ..agency import registry
+
+        registry()
+        gc.freeze()
+        _WARM = True
+
+
 def run_chunk(locators: list[str], out: str, config: Config, version: str, extract_ref: ExtractRef = DEFAULT_EXTRACT,
               max_bytes: int = 100 * 1024 * 1024, errors: Optional[dict[str, str]] = None) -> dict:
     """A worker's task: read, extract and write one chunk as a part; returns its counts.
 
     ``errors``: locators to record as ``error`` with the reason, unread (a document
     that killed workers)."""
+    _warm()
     extract = resolve_extract(extract_ref)
     health = EndpointHealth()
     prepared = []
@@ -204,17 +224,21 @@ def merge(out: str, db_dir: Optional[Path] = None) -> dict:
     store = outputs.Store(tmp_db, threads=None)
     con = store.con
     with tempfile.TemporaryDirectory(prefix="nianbao-merge-") as tmpdir:
+        # DuckDB reads the parts where they are (a remote --out: copied here first), all at once
+        src = Path(root) / PARTS if local else Path(tmpdir) / PARTS
+        if not local:
+            src.mkdir()
+            for cid in chunks:
+                for kind in KINDS:
+                    name = f"{cid}.{kind}.{'jsonl' if kind == 'results' else 'parquet'}"
+                    fs.get(posixpath.join(root, PARTS, name), str(src / name))
+        con.register("_chunks", pa.table({"cid": chunks, "_part": pa.array(range(len(chunks)), pa.int32())}))
         for kind in ("reports", "cells", "checks"):
-            tables = []
-            for i, cid in enumerate(chunks):
-                with fs.open(posixpath.join(root, PARTS, f"{cid}.{kind}.parquet"), "rb") as fh:
-                    t = pq.read_table(fh)
-                tables.append(t.append_column("_part", pa.array([i] * t.num_rows, pa.int32())))
-            table = pa.concat_tables(tables, promote_options="default") if tables else None
-            if table is not None:
-                path = Path(tmpdir) / f"{kind}.parquet"
-                pq.write_table(table, path)
-                con.execute(f"CREATE TEMP TABLE stage_{kind} AS SELECT * FROM read_parquet('{outputs._sql_str(path)}')")
+            files = [outputs._sql_str(src / f"{cid}.{kind}.parquet") for cid in chunks]
+            con.execute(f"""CREATE TEMP TABLE stage_{kind} AS
+                SELECT s.* EXCLUDE (filename), c._part FROM read_parquet([{", ".join(f"'{f}'" for f in files)}],
+                    filename = true, union_by_name = true) s
+                JOIN _chunks c ON c.cid = regexp_extract(s.filename, '([0-9a-f]{{16}})\\.{kind}\\.parquet$', 1)""")
         if not chunks:
             store.close()
             return {"parts": 0, "reports": 0}
@@ -229,9 +253,10 @@ def merge(out: str, db_dir: Optional[Path] = None) -> dict:
         lines: dict[tuple[int, str], bytes] = {}
         wanted = {(p, i) for i, p in con.execute("SELECT id, _part FROM keep").fetchall()}
         for i, cid in enumerate(chunks):
-            with fs.open(posixpath.join(root, PARTS, f"{cid}.results.jsonl"), "rb") as fh:
+            with open(src / f"{cid}.results.jsonl", "rb") as fh:
                 for line in fh:
-                    rid = json.loads(line)["id"]
+                    m = _ID_RE.match(line)  # a result line opens with its id: no need to parse it whole
+                    rid = m.group(1).decode() if m else json.loads(line)["id"]
                     if (i, rid) in wanted and (i, rid) not in lines:
                         lines[(i, rid)] = line if line.endswith(b"\n") else line + b"\n"
         order = con.execute("SELECT _part, id FROM keep ORDER BY ord").fetchall()
@@ -298,6 +323,8 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
         raise BatchError(f"cannot reach the Dask scheduler {scheduler}: {_one_line(e)}") from None
     status: Counter = Counter()
     done = 0
+    rss_kb = 0
+    t_ready = time.monotonic()
     killed: list[str] = []
     dashboard = client.dashboard_link
     if progress:
@@ -330,6 +357,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
                 continue
             fut.release()  # its part is written: a worker lost later need not run it again
             done += res["n"]
+            rss_kb = max(rss_kb, res.get("rss_kb") or 0)
             status.update(res["status"])
             if progress:
                 progress(done, len(todo), status, dashboard)
@@ -347,6 +375,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
             pass
         if cluster is not None:
             cluster.close(timeout=10)
+    t_computed = time.monotonic()
     merged = merge(out)
     elapsed = time.monotonic() - t0
     return {
@@ -355,4 +384,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
                                                    "processed": done, "killed_workers": len(killed)},
         "by_status": dict(status.most_common()), "seconds": round(elapsed, 3),
         "docs_per_second": round(done / elapsed, 2) if elapsed > 0 else None, "merge": merged, "interrupted": False,
+        "peak_rss_mb": {"worker_max": round(rss_kb / 1024, 1)},
+        "phases_s": {"list_and_start": round(t_ready - t0, 2), "extract": round(t_computed - t_ready, 2),
+                     "merge": round(time.monotonic() - t_computed, 2)},
     }

@@ -56,8 +56,11 @@ def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int, version
     _WORKER["config"] = config
     _WORKER["version"] = version  # the main process's pipeline_version(), stamped on every result
     _WORKER["health"] = EndpointHealth()  # this worker's view of the LLM endpoint, for the whole run
-    # The modules just imported live as long as the worker: moved out of the collector's
-    # generations, a full collection no longer walks them (it ran every ~70 documents).
+    # The modules just imported, and the division registry, live as long as the worker: moved
+    # out of the collector's generations, a full collection no longer walks them.
+    from ..agency import registry
+
+    registry()
     gc.freeze()
     ppid = os.getppid()
 
