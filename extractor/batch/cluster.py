@@ -202,90 +202,112 @@ def done_sources(out: str, version: str) -> set[str]:
     return done
 
 
-def merge(out: str, db_dir: Optional[Path] = None) -> dict:
-    """Build ``nianbao.duckdb`` and ``results.jsonl`` from the committed parts (from scratch,
-    then renamed over the old ones). A local --out holds them; for a remote one they are
-    written to ``db_dir`` (default: the current directory's ``nianbao-merged/``)."""
-    import duckdb  # noqa: F401 - outputs.Store uses it
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class Merger:
+    """Builds ``nianbao.duckdb`` and ``results.jsonl`` from committed parts (from scratch, then
+    renamed over the old ones). Parts are staged as they are added, so a run stages each
+    part as soon as a worker has written it, while the others still extract; ``finish`` keeps
+    one row per document, streams the kept result lines in order and commits.
 
-    fs, root = _fs(out)
-    local = "://" not in str(out) or str(out).startswith("file://")
-    target = Path(root if local else (db_dir or Path.cwd() / "nianbao-merged"))
-    target.mkdir(parents=True, exist_ok=True)
-    version = version_mod.pipeline_version()
-    chunks = committed(out)
-    tmp_db = target / f".{outputs.DB_NAME}.merge"
-    tmp_log = target / f".{outputs.RESULTS_NAME}.merge"
-    for f in (tmp_db, tmp_log, target / f".{outputs.DB_NAME}.merge.wal"):
-        if f.exists():
-            f.unlink()
-    store = outputs.Store(tmp_db, threads=None)
-    con = store.con
-    with tempfile.TemporaryDirectory(prefix="nianbao-merge-") as tmpdir:
-        # DuckDB reads the parts where they are (a remote --out: copied here first), all at once
-        src = Path(root) / PARTS if local else Path(tmpdir) / PARTS
-        if not local:
-            src.mkdir()
-            for cid in chunks:
-                for kind in KINDS:
-                    name = f"{cid}.{kind}.{'jsonl' if kind == 'results' else 'parquet'}"
-                    fs.get(posixpath.join(root, PARTS, name), str(src / name))
-        con.register("_chunks", pa.table({"cid": chunks, "_part": pa.array(range(len(chunks)), pa.int32())}))
+    A local --out holds the database; for a remote one it is written to ``db_dir`` (default:
+    the current directory's ``nianbao-merged/``)."""
+
+    def __init__(self, out: str, db_dir: Optional[Path] = None):
+        self.fs, self.root = _fs(out)
+        self.local = "://" not in str(out) or str(out).startswith("file://")
+        self.target = Path(self.root if self.local else (db_dir or Path.cwd() / "nianbao-merged"))
+        self.target.mkdir(parents=True, exist_ok=True)
+        self._tmp = tempfile.TemporaryDirectory(prefix="nianbao-merge-")
+        self.src = Path(self.root) / PARTS if self.local else Path(self._tmp.name)
+        self.tmp_db = self.target / f".{outputs.DB_NAME}.merge"
+        self.tmp_log = self.target / f".{outputs.RESULTS_NAME}.merge"
+        for f in (self.tmp_db, self.tmp_log, self.target / f".{outputs.DB_NAME}.merge.wal"):
+            if f.exists():
+                f.unlink()
+        self.store = outputs.Store(self.tmp_db, threads=None)
+        self.chunks: list[str] = []
         for kind in ("reports", "cells", "checks"):
-            files = [outputs._sql_str(src / f"{cid}.{kind}.parquet") for cid in chunks]
-            con.execute(f"""CREATE TEMP TABLE stage_{kind} AS
-                SELECT s.* EXCLUDE (filename), c._part FROM read_parquet([{", ".join(f"'{f}'" for f in files)}],
-                    filename = true, union_by_name = true) s
-                JOIN _chunks c ON c.cid = regexp_extract(s.filename, '([0-9a-f]{{16}})\\.{kind}\\.parquet$', 1)""")
-        if not chunks:
-            store.close()
-            return {"parts": 0, "reports": 0}
+            cols = ", ".join(f"{c} {outputs._SQL_TYPES[t]}" for c, t in outputs.COLUMNS[kind])
+            self.store.con.execute(f"CREATE TEMP TABLE stage_{kind} ({cols}, _part INTEGER)")
+
+    def _file(self, cid: str, kind: str) -> Path:
+        name = f"{cid}.{kind}.{'jsonl' if kind == 'results' else 'parquet'}"
+        if not self.local and not (self.src / name).exists():
+            self.fs.get(posixpath.join(self.root, PARTS, name), str(self.src / name))
+        return self.src / name
+
+    def add(self, cid: str) -> None:
+        i = len(self.chunks)
+        self.chunks.append(cid)
+        for kind in ("reports", "cells", "checks"):
+            path = outputs._sql_str(self._file(cid, kind))
+            self.store.con.execute(f"INSERT INTO stage_{kind} BY NAME SELECT *, {i} AS _part FROM read_parquet('{path}')")
+        self._file(cid, "results")
+
+    def finish(self) -> dict:
+        import pyarrow as pa
+
+        con, version = self.store.con, version_mod.pipeline_version()
         # one row per document: this pipeline version first, then the latest processed, then the first part
         con.execute(f"""
             CREATE TEMP TABLE keep AS
-            SELECT id, _part, row_number() OVER (ORDER BY _part, rn) AS ord FROM (
-                SELECT id, _part, row_number() OVER () AS rn,
-                       row_number() OVER (PARTITION BY id ORDER BY pipeline_version = '{version}' DESC,
-                                          processed_at DESC, _part) AS pick
+            SELECT id, _part FROM (
+                SELECT id, _part, row_number() OVER (PARTITION BY id ORDER BY pipeline_version = '{version}' DESC,
+                                                     processed_at DESC, _part) AS pick
                 FROM stage_reports) WHERE pick = 1""")
-        lines: dict[tuple[int, str], bytes] = {}
         wanted = {(p, i) for i, p in con.execute("SELECT id, _part FROM keep").fetchall()}
-        for i, cid in enumerate(chunks):
-            with open(src / f"{cid}.results.jsonl", "rb") as fh:
-                for line in fh:
-                    m = _ID_RE.match(line)  # a result line opens with its id: no need to parse it whole
-                    rid = m.group(1).decode() if m else json.loads(line)["id"]
-                    if (i, rid) in wanted and (i, rid) not in lines:
-                        lines[(i, rid)] = line if line.endswith(b"\n") else line + b"\n"
-        order = con.execute("SELECT _part, id FROM keep ORDER BY ord").fetchall()
-        ends, pos = [], 0
-        with open(tmp_log, "wb") as fh:
-            for part, rid in order:
-                line = lines.get((part, rid), b"")
-                fh.write(line)
-                pos += len(line)
-                ends.append(pos if line else None)
-            fh.flush()
-            os.fsync(fh.fileno())
-        con.register("_ends", pa.table({"id": [r for _, r in order], "_part": pa.array([p for p, _ in order], pa.int32()),
-                                        "_end": pa.array(ends, pa.int64())}))
+        ids, parts, ends, pos = [], [], [], 0
+        with open(self.tmp_log, "wb") as out:  # streamed: a part's lines are read once, never all held
+            for i, cid in enumerate(self.chunks):
+                with open(self._file(cid, "results"), "rb") as fh:
+                    for line in fh:
+                        m = _ID_RE.match(line)  # a result line opens with its id: no need to parse it whole
+                        rid = m.group(1).decode() if m else json.loads(line)["id"]
+                        if (i, rid) not in wanted:
+                            continue
+                        wanted.discard((i, rid))
+                        line = line if line.endswith(b"\n") else line + b"\n"
+                        out.write(line)
+                        pos += len(line)
+                        ids.append(rid)
+                        parts.append(i)
+                        ends.append(pos)
+            out.flush()
+            os.fsync(out.fileno())
+        con.register("_ends", pa.table({"id": ids, "_part": pa.array(parts, pa.int32()), "_end": pa.array(ends, pa.int64())}))
         cols = {k: ", ".join(f"s.{c}" for c, _ in outputs.COLUMNS[k] if c != "results_end") for k in outputs.TABLES}
         con.execute("BEGIN TRANSACTION")
         con.execute(f"INSERT INTO reports BY NAME SELECT {cols['reports']}, e._end AS results_end "
-                    "FROM stage_reports s JOIN _ends e ON e.id = s.id AND e._part = s._part")
+                    "FROM stage_reports s JOIN keep k ON k.id = s.id AND k._part = s._part "
+                    "LEFT JOIN _ends e ON e.id = s.id AND e._part = s._part ORDER BY s._part")
         for kind in ("cells", "checks"):
             con.execute(f"INSERT INTO {kind} BY NAME SELECT {cols[kind]} FROM stage_{kind} s "
                         "JOIN keep k ON k.id = s.report_id AND k._part = s._part")
         con.execute("COMMIT")
         n = con.execute("SELECT count(*) FROM reports").fetchone()[0]
-        yoy = store.refresh_year_over_year()
-        store.checkpoint()
-        store.close()
-    os.replace(tmp_log, target / outputs.RESULTS_NAME)
-    os.replace(tmp_db, target / outputs.DB_NAME)
-    return {"parts": len(chunks), "reports": n, "year_over_year": yoy, "database": str(target / outputs.DB_NAME)}
+        yoy = self.store.refresh_year_over_year()
+        self.store.checkpoint()
+        self.store.close()
+        self._tmp.cleanup()
+        os.replace(self.tmp_log, self.target / outputs.RESULTS_NAME)
+        os.replace(self.tmp_db, self.target / outputs.DB_NAME)
+        return {"parts": len(self.chunks), "reports": n, "year_over_year": yoy, "database": str(self.target / outputs.DB_NAME)}
+
+
+    def discard(self) -> None:
+        """A run that stops: the half-built database goes; the parts stay for the next run."""
+        self.store.close()
+        self._tmp.cleanup()
+        for f in (self.tmp_db, self.tmp_log, self.target / f".{outputs.DB_NAME}.merge.wal"):
+            if f.exists():
+                f.unlink()
+
+
+def merge(out: str, db_dir: Optional[Path] = None) -> dict:
+    """``nianbao merge OUT``: the database and results.jsonl from every committed part."""
+    m = Merger(out, db_dir)
+    for cid in committed(out):
+        m.add(cid)
+    return m.finish()
 
 
 def _chunks(items: list[str], n: int) -> list[list[str]]:
@@ -321,23 +343,66 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
             client = Client(cluster)
     except (OSError, TimeoutError) as e:
         raise BatchError(f"cannot reach the Dask scheduler {scheduler}: {_one_line(e)}") from None
-    status: Counter = Counter()
-    done = 0
-    rss_kb = 0
+    state = {"done": 0, "rss_kb": 0, "status": Counter()}
+    merger = Merger(out)
+    staged: set[str] = set()
+    for cid in committed(out):  # parts of earlier runs
+        merger.add(cid)
+        staged.add(cid)
     t_ready = time.monotonic()
     killed: list[str] = []
     dashboard = client.dashboard_link
     if progress:
-        progress(0, len(todo), status, dashboard)
-    try:
-        def submit(locs, errors=None):
-            key = f"nianbao-{chunk_id(locs)}" + ("-recorded" if errors else "")  # a failed key cannot run again
-            return client.submit(run_chunk, locs, out, config, version, extract, options.max_bytes, errors,
-                                 key=key, retries=1, pure=False)
+        progress(0, len(todo), state["status"], dashboard)
 
-        futs = [submit(c) for c in _chunks(todo, chunk_docs)]
-        locs_of = {f.key: c for f, c in zip(futs, _chunks(todo, chunk_docs))}
-        pending = as_completed(futs)
+    def submit(locs, errors=None):
+        key = f"nianbao-{chunk_id(locs)}" + ("-recorded" if errors else "")  # a failed key cannot run again
+        return client.submit(run_chunk, locs, out, config, version, extract, options.max_bytes, errors,
+                             key=key, retries=1, pure=False)
+
+    def on_result(res: dict) -> None:
+        if res["chunk"] not in staged:
+            merger.add(res["chunk"])  # staged now, while the others still extract
+            staged.add(res["chunk"])
+        state["done"] += res["n"]
+        state["rss_kb"] = max(state["rss_kb"], res.get("rss_kb") or 0)
+        state["status"].update(res["status"])
+        if progress:
+            progress(state["done"], len(todo), state["status"], dashboard)
+
+    try:
+        chunks = _chunks(todo, chunk_docs)
+        futs = [submit(c) for c in chunks]
+        _gather(as_completed(futs), {f.key: c for f, c in zip(futs, chunks)}, submit, killed, on_result, KilledWorker)
+    except BaseException:
+        merger.discard()
+        raise
+    finally:
+        try:
+            client.close(timeout=5)
+        except Exception:  # noqa: BLE001
+            pass
+        if cluster is not None:
+            cluster.close(timeout=10)
+    t_computed = time.monotonic()
+    merged = merger.finish()
+    done, elapsed = state["done"], time.monotonic() - t0
+    return {
+        "out": out, "engine": "dask", "scheduler": scheduler or "local", "dashboard": dashboard,
+        "pipeline_version": version, "documents": {"listed": len(sources), "skipped_done": len(sources) - len(todo),
+                                                   "processed": done, "killed_workers": len(killed)},
+        "by_status": dict(state["status"].most_common()), "seconds": round(elapsed, 3),
+        "docs_per_second": round(done / elapsed, 2) if elapsed > 0 else None, "merge": merged, "interrupted": False,
+        "peak_rss_mb": {"worker_max": round(state["rss_kb"] / 1024, 1)},
+        "phases_s": {"list_and_start": round(t_ready - t0, 2), "extract": round(t_computed - t_ready, 2),
+                     "merge": round(time.monotonic() - t_computed, 2)},
+    }
+
+
+def _gather(pending, locs_of, submit, killed, on_result, KilledWorker) -> None:
+    """Collect the chunks as they finish; split a chunk that killed workers, record a document
+    that did alone; stop with one line when the scheduler is gone."""
+    try:
         for fut in pending:
             try:
                 res = fut.result()
@@ -356,11 +421,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
                     pending.add(f)
                 continue
             fut.release()  # its part is written: a worker lost later need not run it again
-            done += res["n"]
-            rss_kb = max(rss_kb, res.get("rss_kb") or 0)
-            status.update(res["status"])
-            if progress:
-                progress(done, len(todo), status, dashboard)
+            on_result(res)
     except (OSError, TimeoutError) as e:
         raise BatchError(f"the Dask scheduler went away: {_one_line(e)}; the parts written are kept, run again to resume") from None
     except Exception as e:
@@ -368,23 +429,3 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
             raise BatchError(f"the Dask scheduler went away ({type(e).__name__}); the parts written are kept, "
                              "run again to resume") from None
         raise
-    finally:
-        try:
-            client.close(timeout=5)
-        except Exception:  # noqa: BLE001
-            pass
-        if cluster is not None:
-            cluster.close(timeout=10)
-    t_computed = time.monotonic()
-    merged = merge(out)
-    elapsed = time.monotonic() - t0
-    return {
-        "out": out, "engine": "dask", "scheduler": scheduler or "local", "dashboard": dashboard,
-        "pipeline_version": version, "documents": {"listed": len(sources), "skipped_done": len(sources) - len(todo),
-                                                   "processed": done, "killed_workers": len(killed)},
-        "by_status": dict(status.most_common()), "seconds": round(elapsed, 3),
-        "docs_per_second": round(done / elapsed, 2) if elapsed > 0 else None, "merge": merged, "interrupted": False,
-        "peak_rss_mb": {"worker_max": round(rss_kb / 1024, 1)},
-        "phases_s": {"list_and_start": round(t_ready - t0, 2), "extract": round(t_computed - t_ready, 2),
-                     "merge": round(time.monotonic() - t_computed, 2)},
-    }
