@@ -191,7 +191,9 @@ def test_inputs_and_outputs_through_the_memory_filesystem(corpus, tmp_path):
     for p in sorted(src.iterdir())[:12]:
         mem.pipe(f"/in/{p.name}", p.read_bytes())
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as lc, Client(lc) as client:
-        s = run_engine(["memory://in"], BatchOptions(out="memory://out"), PARSER, scheduler=lc.scheduler_address, chunk_docs=5)
+        s = run_engine(["memory://in"], BatchOptions(out="memory://out"), PARSER, scheduler=lc.scheduler_address, chunk_docs=5,
+                       db_dir=tmp_path / "db0")
+    assert (tmp_path / "db0" / "nianbao.duckdb").exists() and not (Path.cwd() / "nianbao-merged").exists()
     assert s["documents"]["processed"] == 12
     assert mem.exists("/out/parts") and len(committed("memory://out")) == 3
     m = merge("memory://out", db_dir=tmp_path / "db")

@@ -76,9 +76,11 @@ def _config_from_ctx(ctx: click.Context, config_path: Optional[Path] = None, **o
               help="local: a process pool here; dask: Dask distributed (docs/cluster.md).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="With --engine dask: join this scheduler (tcp://host:8786); without it a local cluster starts.")
 @click.option("--chunk", "chunk_docs", type=click.IntRange(min=1), default=None, help="With --engine dask: documents per task [default: 64].")
+@click.option("--db-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --engine dask and a remote --out: where the database goes [default: ./nianbao-merged].")
 @click.option("--extract", "extract_ref", default=DEFAULT_EXTRACT, hidden=True, help="module:function used instead of extractor.pipeline:extract.")
 @click.pass_context
-def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, reprocess, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, engine, scheduler, chunk_docs, extract_ref):
+def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, parquet, retry_errors, reprocess, backend, base_url, model, mode, max_retries, cache_dir, no_cache, config_path, no_progress, engine, scheduler, chunk_docs, db_dir, extract_ref):
     """Extract every report in INPUT... (files, directories, globs, zip/tar, .jsonl manifests) into --out.
 
     Re-running the same command resumes: a document is skipped when the
@@ -97,7 +99,7 @@ def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, pa
 
             options = BatchOptions(out=out, workers=workers, max_bytes=max_bytes, reprocess=reprocess, progress=not no_progress)
             summary = run_engine(inputs, options, config, extract_ref, scheduler=scheduler, chunk_docs=chunk_docs or CHUNK_DOCS,
-                                 progress=None if no_progress else _engine_progress())
+                                 progress=None if no_progress else _engine_progress(), db_dir=db_dir)
             _print_engine_summary(summary)
             return
         if "://" in out:

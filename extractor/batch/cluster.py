@@ -315,8 +315,10 @@ def _chunks(items: list[str], n: int) -> list[list[str]]:
 
 
 def run_engine(inputs, options, config: Optional[Config] = None, extract: ExtractRef = DEFAULT_EXTRACT,
-               scheduler: Optional[str] = None, chunk_docs: int = CHUNK_DOCS, progress=None) -> dict:
-    """``nianbao batch --engine dask``: chunks of locators to the cluster's workers, parts back, merged."""
+               scheduler: Optional[str] = None, chunk_docs: int = CHUNK_DOCS, progress=None,
+               db_dir: Optional[Path] = None) -> dict:
+    """``nianbao batch --engine dask``: chunks of locators to the cluster's workers, parts back, merged
+    (``db_dir``: where the database goes for a remote --out; see ``Merger``)."""
     from distributed import Client, LocalCluster, as_completed
     from distributed.scheduler import KilledWorker
 
@@ -344,7 +346,7 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
     except (OSError, TimeoutError) as e:
         raise BatchError(f"cannot reach the Dask scheduler {scheduler}: {_one_line(e)}") from None
     state = {"done": 0, "rss_kb": 0, "status": Counter()}
-    merger = Merger(out)
+    merger = Merger(out, db_dir)
     staged: set[str] = set()
     for cid in committed(out):  # parts of earlier runs
         merger.add(cid)
