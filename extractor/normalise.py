@@ -149,8 +149,8 @@ _PERCENT_RE = re.compile(r"[+-]?\d+(\.\d+)?\s*%")
 _SPLIT_NUMBER_RE = re.compile(r"[\d.] +[\d.]")
 _NUMBER_UNIT_RE = re.compile(rf"({_NUM})\s*(万元|万|元|亿元|亿|个|件|项|次|条|人次|人|部|家|篇|%|‰)?")
 _TRAILING_STOP_RE = re.compile(r"(\d+)[.,·、'。](个|件|项|次|条)?")
-_LEADING_STOP_RE = re.compile(r"[.,、'。](\d+(?:个|件|项|次|条)?)")
-_SPECKS_AROUND_RE = re.compile(r"[.,·、'。]+(\d+)[.,·、'。]*(个|件|项|次|条)?|(\d+)[.,·、'。]{2,}(个|件|项|次|条)?")
+# specks around a count: before it, or a run of them after it (".0", ".0.", "..3", "0..")
+_SPECKS_AROUND_RE = re.compile(r"([.,·、'。]*)(\d.*?)([.,·、'。]*)(个|件|项|次|条)?")
 _LEADING_ZERO_RE = re.compile(r"0\d")
 _BODY_UNIT_RE = re.compile(r"(.+?)(万元|万|个|件|项|次|条|人次|人|部|家|篇)?")
 _WORDED_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{0,4}" + _NUM + r"[\u4e00-\u9fff%]{0,3}")
@@ -266,18 +266,16 @@ def parse_cell(raw: Optional[str], column: str = "", *, allow_repair: bool = Tru
         # OCR read a speck beside the digits as a stop: "0." → 0, "0.件" → 0 (a decimal has digits after its point)
         stop = compact[len(m.group(1))]
         return ParsedCell("number", _to_number(m.group(1), decimal), repaired=f"dropped trailing {stop!r}")
-    # A change column's figure may be negative: a mark before it may be a minus broken into specks.
-    m = _LEADING_STOP_RE.fullmatch(compact) if allow_repair and not decimal and not signed else None
-    if m:
-        # a speck before the digits of a count (".0", ". 0"): counts are whole, so it is no decimal point
-        inner = parse_cell(m.group(1), column)
-        if inner.kind == "number":
-            return ParsedCell("number", inner.value, repaired=f"dropped leading {compact[0]!r}")
+    # Specks before a count's digits, or a run of them after it: a count is whole and a decimal
+    # point has digits on both sides, so none of them is a point (one stop after the digits is
+    # the rule above, amounts included). An amount's point is not guessed, and a mark before a
+    # change figure may be its minus broken into specks.
     m = _SPECKS_AROUND_RE.fullmatch(compact) if allow_repair and not decimal and not signed else None
-    if m:
-        # specks on both sides of a count, or a run of them after it (".0.", "..3", "0.."): a count
-        # is whole and a decimal point has digits on both sides, so none of them is a point
-        return ParsedCell("number", int(m.group(1) or m.group(3)), repaired=f"dropped specks around {compact!r}")
+    if m and (m.group(1) or len(m.group(3)) >= 2):
+        inner = parse_cell(m.group(2) + (m.group(4) or ""), column)  # the figure may be OCR-damaged too
+        if inner.kind == "number":
+            where = ", ".join(f"{side} {marks!r}" for side, marks in (("leading", m.group(1)), ("trailing", m.group(3))) if marks)
+            return ParsedCell("number", inner.value, repaired=f"dropped specks, {where}")
     if allow_repair:
         m = _BODY_UNIT_RE.fullmatch(compact)
         rep = _repair_ocr(m.group(1)) if m else None

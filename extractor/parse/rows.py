@@ -83,7 +83,6 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
             continue
         cells = [c for c in line.cells if c.kind in ("label", "value", "blank")]
         if line.multi:
-            cells = _without_stray_tail(cells)
             labels = [c for c in cells if c.kind == "label"]
             last_label = max((k for k, c in enumerate(cells) if c.kind == "label"), default=-1)
             values = [c for c in cells[last_label + 1:] if c.kind in ("value", "blank")]
@@ -135,28 +134,6 @@ def assemble(lines: Sequence[Line], strong: Sequence[Sequence[str]] = ()) -> lis
             cur.values.append(c)
     close()
     return rows
-
-
-_HAN = re.compile(r"[\u3400-\u9fff]")
-
-
-def _without_stray_tail(cells: list[Cell]) -> list[Cell]:
-    """A row's cells less the marks printed after its figures that hold no Chinese character.
-
-    OCR reads a seal or signature stamped over the last cells as Latin letters (``N``,
-    ``Han``); a row label is always Chinese, so such a mark after the figures is no label
-    tail and must not turn the row into a label-only line.
-    """
-    def stray(c: Cell) -> bool:
-        return c.kind == "label" and not _HAN.search(c.text)
-
-    end = len(cells)
-    while end and (stray(cells[end - 1]) or cells[end - 1].kind == "blank"):
-        end -= 1  # the trailing run of marks and empty fields
-    tail = cells[end:]
-    if not any(stray(c) for c in tail) or not any(c.kind == "value" for c in cells[:end]):
-        return cells
-    return cells[:end] + [c for c in tail if not stray(c)]  # empty fields keep their places
 
 
 # --- label similarity --------------------------------------------------------

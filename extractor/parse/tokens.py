@@ -185,7 +185,7 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
         cells = [c for c in cells if c.kind != "noise"]
         if len(cells) > 1:
             multi = True
-            _marks_between_figures(cells)
+            cells = _stray_marks(cells)
         out.append(Line(i, cells, multi, mode == "space"))
     return out
 
@@ -193,18 +193,29 @@ def tokenize(nt: NormalisedText, start: int = 0, end: Optional[int] = None) -> l
 _HAN_RE = re.compile(r"[\u3400-\u9fff]")
 
 
-def _marks_between_figures(cells: list[Cell]) -> None:
-    """A cell with no Chinese character between two figures of a row is an unreadable figure.
+def _stray_marks(cells: list[Cell]) -> list[Cell]:
+    """A figure row's cells with the marks OCR left in it read as what they stand for.
 
-    OCR reads a damaged figure, or a seal over it, as a letter with no digit look-alike
-    (``é.``, ``W``). Row labels are Chinese, so such a mark stands in a figure's column:
-    read as text it would end the figures before it and the row would lose them.
+    OCR reads a seal or signature stamped over the last cells as Latin letters (``N``,
+    ``Han``), and a damaged figure as a letter with no digit look-alike (``é.``, ``W``).
+    A row label is always Chinese, so a cell with no Chinese character is no label: after
+    the row's figures (empty fields may follow it) it is dropped, and between two figures it
+    stands in a figure's column, an unreadable figure. Read as text, it would end the
+    figures before it and the row would lose them.
     """
     at = [k for k, c in enumerate(cells) if c.kind == "value"]
-    for k in range(at[0] + 1, at[-1]) if len(at) >= 2 else ():
-        c = cells[k]
-        if c.kind == "label" and not _HAN_RE.search(c.text):
-            cells[k] = replace(c, kind="value", value_kind="unreadable")
+    if not at:
+        return cells
+
+    def stray(c: Cell) -> bool:
+        return c.kind == "label" and not _HAN_RE.search(c.text)
+
+    out = [replace(c, kind="value", value_kind="unreadable") if at[0] < k < at[-1] and stray(c) else c
+           for k, c in enumerate(cells)]
+    end = len(out)
+    while end > at[-1] + 1 and (stray(out[end - 1]) or out[end - 1].kind == "blank"):
+        end -= 1  # the trailing run of marks and empty fields
+    return out[:end] + [c for c in out[end:] if not stray(c)]  # empty fields keep their places
 
 
 def separator(line: str) -> Optional[str]:
