@@ -190,7 +190,7 @@ def test_inputs_and_outputs_through_the_memory_filesystem(corpus, tmp_path):
     mem = fsspec.filesystem("memory")
     for p in sorted(src.iterdir())[:12]:
         mem.pipe(f"/in/{p.name}", p.read_bytes())
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as lc, Client(lc) as client:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as lc, Client(lc):
         s = run_engine(["memory://in"], BatchOptions(out="memory://out"), PARSER, scheduler=lc.scheduler_address, chunk_docs=5,
                        db_dir=tmp_path / "db0")
     assert (tmp_path / "db0" / "nianbao.duckdb").exists() and not (Path.cwd() / "nianbao-merged").exists()
@@ -199,3 +199,13 @@ def test_inputs_and_outputs_through_the_memory_filesystem(corpus, tmp_path):
     m = merge("memory://out", db_dir=tmp_path / "db")
     con = duckdb.connect(str(tmp_path / "db" / "nianbao.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 12 == m["reports"]
+
+
+def test_options_the_engine_does_not_honour_are_refused_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from extractor.batch import batch_command
+
+    res = CliRunner().invoke(batch_command, [str(REPO / "goldens"), "--out", str(tmp_path / "o"), "--engine", "dask", "--parquet"])
+    assert res.exit_code != 0 and "--parquet: not on --engine dask" in res.output
+    assert not (tmp_path / "o").exists()

@@ -97,6 +97,12 @@ def batch_command(ctx, inputs, out, workers, concurrency, timeout, max_bytes, pa
         if engine == "dask":
             from .cluster import CHUNK_DOCS, run_engine
 
+            unsupported = [flag for flag, on in (("--parquet", parquet), ("--retry-errors", retry_errors),
+                                                 ("--timeout", timeout != DEFAULT_TIMEOUT)) if on]
+            if unsupported:  # said, not silently ignored
+                raise BatchError(f"{', '.join(unsupported)}: not on --engine dask (docs/cluster.md); "
+                                 "export parquet with nianbao query, bound a document's time with the cluster's own limits")
+
             options = BatchOptions(out=out, workers=workers, max_bytes=max_bytes, reprocess=reprocess, progress=not no_progress)
             summary = run_engine(inputs, options, config, extract_ref, scheduler=scheduler, chunk_docs=chunk_docs or CHUNK_DOCS,
                                  progress=None if no_progress else _engine_progress(), db_dir=db_dir)
@@ -144,7 +150,10 @@ def _print_engine_summary(summary: dict) -> None:
     click.echo(f"{d['processed']} processed, {d['skipped_done']} already done, {d['killed_workers']} killed workers "
                f"in {summary['seconds']:.1f}s ({summary['docs_per_second']} docs/s) on {summary['scheduler']}")
     click.echo(" ".join(f"{k} {v}" for k, v in summary["by_status"].items()))
-    m = summary["merge"]
+    _echo_merged(summary["merge"])
+
+
+def _echo_merged(m: dict) -> None:
     click.echo(f"merged {m['parts']} parts: {m['reports']} reports in {m.get('database', '-')}")
 
 
@@ -160,7 +169,7 @@ def merge_command(out, db_dir):
         m = merge(out, db_dir)
     except NianbaoError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"merged {m['parts']} parts: {m['reports']} reports in {m.get('database', '-')}")
+    _echo_merged(m)
 
 
 def _db_path(db: Path) -> Path:

@@ -27,7 +27,6 @@ tasks in threads): bound a stuck document with the engine's own tools.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import json
@@ -48,7 +47,7 @@ from . import outputs
 from .errors import BatchError, _one_line
 from .inputs import Discovery, Item, load
 from .outputs import Group
-from .work import DEFAULT_EXTRACT, ExtractRef, error_result, finish, process, resolve_extract
+from .work import DEFAULT_EXTRACT, ExtractRef, error_result, finish, process, resolve_extract, settle_process
 
 PARTS = "parts"
 _ID_RE = re.compile(rb'\{"id":"([^"]+)"')
@@ -105,20 +104,14 @@ def _item(locator: str) -> Item:
     return Item(source=locator, name=posixpath.basename(path), size=size, opener=lambda: fs.open(path, "rb"))
 
 
-_WARM = False
+_SETTLED = False
 
 
-def _warm() -> None:
-    """Once per worker process: load what lives as long as the worker (the division registry)
-    and move it out of the collector's generations, so full collections stop walking it (the
-    local batch's workers do the same, see pool.py)."""
-    global _WARM
-    if not _WARM:
-        from ..agency import registry
-
-        registry()
-        gc.freeze()
-        _WARM = True
+def _settle() -> None:
+    global _SETTLED
+    if not _SETTLED:  # a Dask worker has no initializer: its first task does it
+        settle_process()
+        _SETTLED = True
 
 
 def run_chunk(locators: list[str], out: str, config: Config, version: str, extract_ref: ExtractRef = DEFAULT_EXTRACT,
@@ -127,7 +120,7 @@ def run_chunk(locators: list[str], out: str, config: Config, version: str, extra
 
     ``errors``: locators to record as ``error`` with the reason, unread (a document
     that killed workers)."""
-    _warm()
+    _settle()
     extract = resolve_extract(extract_ref)
     health = EndpointHealth()
     prepared = []

@@ -126,8 +126,9 @@ CHECK_COLUMNS = (
     ("related_report_id", "str"),  # year_over_year.carry: the previous year's report
 )
 
+# AgencyMatch fields stored on a report, as agency_<field> (agency_id as it is)
 AGENCY_FIELDS = ("agency_id", "name", "division_code", "level", "kind", "parent_id", "province", "prefecture",
-                 "county", "method", "score", "candidates")
+                 "county", "method", "score")
 COLUMNS = {"reports": REPORT_COLUMNS, "cells": CELL_COLUMNS, "checks": CHECK_COLUMNS}
 
 _SQL_TYPES = {
@@ -321,7 +322,7 @@ def doc_rows(result: Result, *, n_bytes: Optional[int] = None, seconds: Optional
         "content_hash": result.content_hash,
         "source": result.source,
         "agency": result.agency,
-        **{f"agency_{k}" if k != "agency_id" else k: getattr(am, k) for k in AGENCY_FIELDS if k != "candidates"},
+        **{k if k == "agency_id" else f"agency_{k}": getattr(am, k) for k in AGENCY_FIELDS},
         "agency_candidates": list(am.candidate_ids),
         "year": result.year,
         "template": result.template,

@@ -10,7 +10,6 @@ functions below by module path, so they must stay importable from here.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import os
 import signal
@@ -27,7 +26,7 @@ from ..ingest import ocr
 from ..llm.health import EndpointHealth
 from .errors import BatchError
 from .inputs import Task
-from .work import ExtractRef, Prepared, process, resolve_extract
+from .work import ExtractRef, Prepared, process, resolve_extract, settle_process
 
 try:  # Unix only; peak memory is reported as unknown elsewhere
     import resource
@@ -56,12 +55,7 @@ def _worker_init(extract_ref: ExtractRef, config: Config, main_pid: int, version
     _WORKER["config"] = config
     _WORKER["version"] = version  # the main process's pipeline_version(), stamped on every result
     _WORKER["health"] = EndpointHealth()  # this worker's view of the LLM endpoint, for the whole run
-    # The modules just imported, and the division registry, live as long as the worker: moved
-    # out of the collector's generations, a full collection no longer walks them.
-    from ..agency import registry
-
-    registry()
-    gc.freeze()
+    settle_process()
     ppid = os.getppid()
 
     def watchdog() -> None:
