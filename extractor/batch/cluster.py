@@ -312,8 +312,11 @@ def run_engine(inputs, options, config: Optional[Config] = None, extract: Extrac
                db_dir: Optional[Path] = None) -> dict:
     """``nianbao batch --engine dask``: chunks of locators to the cluster's workers, parts back, merged
     (``db_dir``: where the database goes for a remote --out; see ``Merger``)."""
-    from distributed import Client, LocalCluster, as_completed
-    from distributed.scheduler import KilledWorker
+    try:
+        from distributed import Client, LocalCluster, as_completed
+        from distributed.scheduler import KilledWorker
+    except ImportError:
+        raise BatchError("--engine dask needs Dask: pip install 'nianbao[cluster]'") from None
 
     config = config or Config()
     out = str(options.out)
